@@ -432,6 +432,12 @@ func (q *queries) CountInstances(ctx context.Context, f InstanceCount) (int, err
 	return n, q.wrap(err)
 }
 
+func (q *queries) CountPlanInstances(ctx context.Context, serviceID, plan string) (int, error) {
+	var n int
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM service_instances WHERE service_id = ? AND plan_name = ? AND status <> 'Deleted'`, serviceID, plan).Scan(&n)
+	return n, q.wrap(err)
+}
+
 func (q *queries) ServiceStatistic(ctx context.Context, serviceID string) (Statistic, error) {
 	var s Statistic
 	err := q.queryRow(ctx, `SELECT COUNT(*), COUNT(DISTINCT tenant_id),
@@ -454,8 +460,8 @@ func (q *queries) CreateOperation(ctx context.Context, o Operation) error {
 }
 
 func (q *queries) UpdateOperation(ctx context.Context, o Operation) error {
-	err := q.execOne(ctx, `UPDATE operations SET state = ?, description = ?, update_time = ? WHERE id = ?`,
-		o.State, o.Description, ms(o.UpdateTime), o.ID)
+	err := q.execOne(ctx, `UPDATE operations SET state = ?, description = ?, plan_name = ?, parameters = ?, previous_values = ?, update_time = ? WHERE id = ?`,
+		o.State, o.Description, o.PlanName, string(o.Parameters), string(o.PreviousValues), ms(o.UpdateTime), o.ID)
 	if errors.Is(err, ErrConflict) {
 		return ErrNotFound
 	}

@@ -60,10 +60,13 @@ type Queries interface {
 	UpdateInstance(ctx context.Context, i Instance) error
 	ListInstances(ctx context.Context, f InstanceFilter) ([]Instance, error)
 	CountInstances(ctx context.Context, f InstanceCount) (int, error)
+	// CountPlanInstances counts the instances of a plan that are not Deleted.
+	CountPlanInstances(ctx context.Context, serviceID, plan string) (int, error)
 	ServiceStatistic(ctx context.Context, serviceID string) (Statistic, error)
 
 	// CreateOperation appends an operation to its instance's history (Seq is assigned).
 	CreateOperation(ctx context.Context, o Operation) error
+	// UpdateOperation writes an operation's state, description, plan and parameters.
 	UpdateOperation(ctx context.Context, o Operation) error
 	ListOperations(ctx context.Context, instanceID string) ([]Operation, error)
 
