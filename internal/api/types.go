@@ -102,31 +102,31 @@ type ListServiceVersionsResponse struct {
 // ParameterSpec is one key of a plan's Metadata, with the attributes of the AOS Plans YAML.
 // On responses every attribute is present, defaults applied.
 type ParameterSpec struct {
-	Type     string   `json:"type"`
-	Alias    string   `json:"alias,omitempty"`
-	Default  any      `json:"default,omitempty"`
-	ReadOnly *bool    `json:"read_only,omitempty"`
-	Optional *bool    `json:"optional,omitempty"`
-	Check    *bool    `json:"check,omitempty"`
-	Changed  *bool    `json:"changed,omitempty"`
-	RangeMin *float64 `json:"range_min,omitempty"`
-	RangeMax *float64 `json:"range_max,omitempty"`
+	Type     string   `json:"type" yaml:"type,omitempty"`
+	Alias    string   `json:"alias,omitempty" yaml:"alias,omitempty"`
+	Default  any      `json:"default,omitempty" yaml:"default,omitempty"`
+	ReadOnly *bool    `json:"read_only,omitempty" yaml:"read_only,omitempty"`
+	Optional *bool    `json:"optional,omitempty" yaml:"optional,omitempty"`
+	Check    *bool    `json:"check,omitempty" yaml:"check,omitempty"`
+	Changed  *bool    `json:"changed,omitempty" yaml:"changed,omitempty"`
+	RangeMin *float64 `json:"range_min,omitempty" yaml:"range_min,omitempty"`
+	RangeMax *float64 `json:"range_max,omitempty" yaml:"range_max,omitempty"`
 }
 
 // MeteringItem is one metering (billing) item of a plan.
 type MeteringItem struct {
-	ItemName      string   `json:"ItemName"`
-	Specification string   `json:"Specification"`
-	Accumulate    []string `json:"Accumulate"`
+	ItemName      string   `json:"ItemName" yaml:"ItemName,omitempty"`
+	Specification string   `json:"Specification" yaml:"Specification,omitempty"`
+	Accumulate    []string `json:"Accumulate" yaml:"Accumulate,omitempty,flow"`
 }
 
 // PutPlanRequest is the body of PUT /v1/services/{ServiceId}/plans/{PlanName}.
 type PutPlanRequest struct {
-	Description    string                   `json:"Description,omitempty"`
-	Metadata       map[string]ParameterSpec `json:"Metadata,omitempty"`
-	Blueprint      string                   `json:"Blueprint,omitempty"`
-	MeteringItems  []MeteringItem           `json:"MeteringItems,omitempty"`
-	BrokerPlanName string                   `json:"BrokerPlanName,omitempty"`
+	Description    string                   `json:"Description,omitempty" yaml:"Description,omitempty"`
+	Metadata       map[string]ParameterSpec `json:"Metadata,omitempty" yaml:"Metadata,omitempty"`
+	Blueprint      string                   `json:"Blueprint,omitempty" yaml:"Blueprint,omitempty"`
+	MeteringItems  []MeteringItem           `json:"MeteringItems,omitempty" yaml:"MeteringItems,omitempty"`
+	BrokerPlanName string                   `json:"BrokerPlanName,omitempty" yaml:"BrokerPlanName,omitempty"`
 }
 
 // Plan is a plan of a service as the catalog stores it.

@@ -6,6 +6,8 @@ package catalog
 import (
 	"errors"
 	"fmt"
+
+	"github.com/opencatalog/terraform-provider-catalog/internal/planspec"
 )
 
 // Kind classifies a domain error; the HTTP edge maps each kind to one status.
@@ -72,11 +74,18 @@ func Forbidden(format string, args ...any) *Error {
 	return newError(KindForbidden, "Forbidden", format, args...)
 }
 
-// AsError returns the domain error inside err, if any.
+// AsError returns the domain error inside err, if any. A plan or parameter that breaks a
+// rule of the plan model is bad input.
 func AsError(err error) (*Error, bool) {
 	var e *Error
-	ok := errors.As(err, &e)
-	return e, ok
+	if errors.As(err, &e) {
+		return e, true
+	}
+	var fe *planspec.FieldError
+	if errors.As(err, &fe) {
+		return Invalid(fe.Field, "%s", fe.Message), true
+	}
+	return nil, false
 }
 
 // IsKind tells whether err is a domain error of the given kind.

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/opencatalog/terraform-provider-catalog/internal/api"
+	"github.com/opencatalog/terraform-provider-catalog/internal/planspec"
 	"github.com/opencatalog/terraform-provider-catalog/internal/store"
 )
 
@@ -33,7 +34,7 @@ func (c *Catalog) orderable(ctx context.Context, q store.Queries, caller Caller,
 // orderPlan reads the plan an order names; a missing plan is bad input naming the plans
 // that exist.
 func orderPlan(ctx context.Context, q store.Queries, serviceID, name string) (api.PutPlanRequest, error) {
-	if err := ValidatePlanName(name); err != nil {
+	if err := planspec.ValidatePlanName(name); err != nil {
 		return api.PutPlanRequest{}, err
 	}
 	p, err := q.GetPlan(ctx, serviceID, name)
@@ -103,7 +104,7 @@ func (c *Catalog) CreateInstance(ctx context.Context, caller Caller, req api.Cre
 		if err != nil {
 			return err
 		}
-		params, err := ResolveParameters(req.PlanName, plan, req.Parameters, nil)
+		params, err := planspec.ResolveParameters(req.PlanName, plan, req.Parameters, nil)
 		if err != nil {
 			return err
 		}
@@ -260,7 +261,7 @@ func (c *Catalog) UpdateInstance(ctx context.Context, caller Caller, id string, 
 				// Only the plan changes: keep the values the purchaser could set before.
 				requested = purchaserValues(planName, plan, current)
 			}
-			if next, err = ResolveParameters(planName, plan, requested, current); err != nil {
+			if next, err = planspec.ResolveParameters(planName, plan, requested, current); err != nil {
 				return err
 			}
 			paramsChanged = !sameParameters(current, next)
@@ -351,12 +352,12 @@ func (c *Catalog) queueChange(ctx context.Context, q store.Queries, inst *store.
 // take all their values from the plan.
 func purchaserValues(planName string, plan api.PutPlanRequest, current map[string]any) map[string]any {
 	out := map[string]any{}
-	if planName != CustomPlanName {
+	if planName != planspec.CustomPlanName {
 		return out
 	}
 	for k, spec := range plan.Metadata {
 		if v, ok := current[k]; ok && !*spec.ReadOnly {
-			if _, err := convertValue(spec.Type, v); err == nil {
+			if _, err := planspec.ConvertValue(spec.Type, v); err == nil {
 				out[k] = v
 			}
 		}

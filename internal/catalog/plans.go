@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/opencatalog/terraform-provider-catalog/internal/api"
+	"github.com/opencatalog/terraform-provider-catalog/internal/planspec"
 	"github.com/opencatalog/terraform-provider-catalog/internal/store"
 )
 
@@ -13,7 +14,7 @@ import (
 // with the service: a change applies to orders from then on, while existing instances keep
 // their parameters. created tells whether the plan is new.
 func (c *Catalog) PutPlan(ctx context.Context, caller Caller, serviceID, name string, req api.PutPlanRequest, ifMatch string) (plan api.Plan, tag string, created bool, err error) {
-	spec, err := NormalizePlan(name, req)
+	spec, err := planspec.NormalizePlan(name, req)
 	if err != nil {
 		return plan, "", false, err
 	}
@@ -133,9 +134,9 @@ func planView(p store.Plan) (api.Plan, error) {
 	}
 	out := api.Plan{
 		ServiceId: p.ServiceID, Name: p.Name, Description: spec.Description, Metadata: spec.Metadata,
-		Blueprint: spec.Blueprint, BlueprintId: ResolveBlueprint(p.Name, spec.Blueprint).ID(),
+		Blueprint: spec.Blueprint, BlueprintId: planspec.ResolveBlueprint(p.Name, spec.Blueprint).ID(),
 		MeteringItems: spec.MeteringItems, BrokerPlanName: spec.BrokerPlanName,
-		CreateTime: formatTime(p.CreateTime), UpdateTime: formatTime(p.UpdateTime), Warnings: PlanWarnings(spec),
+		CreateTime: formatTime(p.CreateTime), UpdateTime: formatTime(p.UpdateTime), Warnings: planspec.PlanWarnings(spec),
 	}
 	api.FillEmpty(&out)
 	return out, nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -23,7 +24,7 @@ func canSee(caller Caller, svc store.Service, v store.ServiceVersion) bool {
 	if v.ShareType != "Public" {
 		return false
 	}
-	return caller.Admin || contains(publicStatuses, v.Status)
+	return caller.Admin || slices.Contains(publicStatuses, v.Status)
 }
 
 // loadService reads a service the caller may see. Invisible services are reported exactly as

@@ -40,7 +40,7 @@ func validateService(spec api.ServiceSpec, tags []api.Tag, broker *api.Broker) e
 		return Invalid("DeployType", "DeployType is required (one of ros, terraform, spi, operation, container)")
 	}
 	for _, e := range serviceEnums {
-		if v := e.get(spec); v != "" && !contains(e.values, v) {
+		if v := e.get(spec); v != "" && !slices.Contains(e.values, v) {
 			return Invalid(e.field, "%s %q is not one of %s", e.field, v, strings.Join(e.values, ", "))
 		}
 	}

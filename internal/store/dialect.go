@@ -23,7 +23,7 @@ type dialect interface {
 
 type sqliteDialect struct{}
 
-func (sqliteDialect) name() string             { return "sqlite" }
+func (sqliteDialect) name() string               { return "sqlite" }
 func (sqliteDialect) rebind(query string) string { return query }
 
 func (sqliteDialect) isUniqueViolation(err error) bool {

@@ -1,4 +1,4 @@
-package catalog
+package planspec
 
 import (
 	"fmt"
@@ -38,7 +38,7 @@ const (
 // ValidatePlanName checks a plan name.
 func ValidatePlanName(name string) error {
 	if !planNamePattern.MatchString(name) {
-		return Invalid("PlanName", "plan name %q must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit", name)
+		return invalid("PlanName", "plan name %q must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit", name)
 	}
 	return nil
 }
@@ -59,10 +59,10 @@ func NormalizePlan(name string, in api.PutPlanRequest) (api.PutPlanRequest, erro
 		MeteringItems:  []api.MeteringItem{},
 	}
 	if utf8.RuneCountInString(in.Description) > maxPlanDescription {
-		return in, Invalid("Description", "plan description is longer than %d characters", maxPlanDescription)
+		return in, invalid("Description", "plan description is longer than %d characters", maxPlanDescription)
 	}
 	if len(in.BrokerPlanName) > 255 {
-		return in, Invalid("BrokerPlanName", "broker plan name is longer than 255 characters")
+		return in, invalid("BrokerPlanName", "broker plan name is longer than 255 characters")
 	}
 	if out.Blueprint != "" {
 		if _, err := ParseBlueprint(out.Blueprint); err != nil {
@@ -70,7 +70,7 @@ func NormalizePlan(name string, in api.PutPlanRequest) (api.PutPlanRequest, erro
 		}
 	}
 	if len(in.Metadata) > maxMetadataKeys {
-		return in, Invalid("Metadata", "a plan has at most %d Metadata keys, got %d", maxMetadataKeys, len(in.Metadata))
+		return in, invalid("Metadata", "a plan has at most %d Metadata keys, got %d", maxMetadataKeys, len(in.Metadata))
 	}
 	for _, key := range sortedKeys(in.Metadata) {
 		spec, err := normalizeParameterSpec(name, key, in.Metadata[key])
@@ -80,7 +80,7 @@ func NormalizePlan(name string, in api.PutPlanRequest) (api.PutPlanRequest, erro
 		out.Metadata[key] = spec
 	}
 	if len(in.MeteringItems) > maxMeteringItems {
-		return in, Invalid("MeteringItems", "a plan has at most %d MeteringItems, got %d", maxMeteringItems, len(in.MeteringItems))
+		return in, invalid("MeteringItems", "a plan has at most %d MeteringItems, got %d", maxMeteringItems, len(in.MeteringItems))
 	}
 	for i, item := range in.MeteringItems {
 		if item.ItemName == "" {
@@ -95,7 +95,7 @@ func NormalizePlan(name string, in api.PutPlanRequest) (api.PutPlanRequest, erro
 		seen := map[string]bool{}
 		for _, k := range item.Accumulate {
 			if seen[k] {
-				return in, Invalid("MeteringItems", "MeteringItems[%d].Accumulate names %q twice", i, k)
+				return in, invalid("MeteringItems", "MeteringItems[%d].Accumulate names %q twice", i, k)
 			}
 			seen[k] = true
 		}
@@ -106,7 +106,7 @@ func NormalizePlan(name string, in api.PutPlanRequest) (api.PutPlanRequest, erro
 
 func normalizeParameterSpec(plan, key string, in api.ParameterSpec) (api.ParameterSpec, error) {
 	bad := func(format string, args ...any) error {
-		return Invalid("Metadata", "Metadata key %q: %s", key, fmt.Sprintf(format, args...))
+		return invalid("Metadata", "Metadata key %q: %s", key, fmt.Sprintf(format, args...))
 	}
 	if !metaKeyPattern.MatchString(key) {
 		return in, bad("a key must be 1-128 letters, digits, '_', '.' or '-', starting with a letter or '_'")
@@ -133,7 +133,7 @@ func normalizeParameterSpec(plan, key string, in api.ParameterSpec) (api.Paramet
 		return in, bad("range_min of a string is a length and cannot be negative")
 	}
 	if in.Default != nil {
-		v, err := convertValue(out.Type, in.Default)
+		v, err := ConvertValue(out.Type, in.Default)
 		if err != nil {
 			return in, bad("default: %v", err)
 		}
@@ -168,7 +168,7 @@ func (b Blueprint) ID() string { return b.Name + ":" + b.Version }
 func ParseBlueprint(ref string) (Blueprint, error) {
 	m := blueprintRef.FindStringSubmatch(ref)
 	if m == nil {
-		return Blueprint{}, Invalid("Blueprint", "blueprint %q must be \"TemplateName\" or \"TemplateName:major,minor\" (for example \"PlanTemplateName:1,0\")", ref)
+		return Blueprint{}, invalid("Blueprint", "blueprint %q must be \"TemplateName\" or \"TemplateName:major,minor\" (for example \"PlanTemplateName:1,0\")", ref)
 	}
 	major, minor := m[2], m[3]
 	if major == "" {

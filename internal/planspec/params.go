@@ -1,4 +1,4 @@
-package catalog
+package planspec
 
 import (
 	"encoding/json"
@@ -11,10 +11,10 @@ import (
 	"github.com/opencatalog/terraform-provider-catalog/internal/api"
 )
 
-// convertValue converts a JSON (or YAML) value to the Go value of a parameter type: string,
+// ConvertValue converts a JSON (or YAML) value to the Go value of a parameter type: string,
 // int64, float64 or bool. Numbers and booleans may also come as strings ("5", "true"), as
 // Terraform's map(string) sends them.
-func convertValue(typ string, v any) (any, error) {
+func ConvertValue(typ string, v any) (any, error) {
 	switch typ {
 	case TypeString:
 		if s, ok := v.(string); ok {
@@ -149,13 +149,13 @@ func ResolveParameters(plan string, spec api.PutPlanRequest, requested, previous
 		var def any
 		if p.Default != nil {
 			var err error
-			if def, err = convertValue(p.Type, p.Default); err != nil {
+			if def, err = ConvertValue(p.Type, p.Default); err != nil {
 				def = nil
 			}
 		}
 		switch {
 		case isGiven:
-			v, err := convertValue(p.Type, given)
+			v, err := ConvertValue(p.Type, given)
 			if err != nil {
 				fail(key, "%v (type %s)", err, p.Type)
 				continue
@@ -189,14 +189,14 @@ func ResolveParameters(plan string, spec api.PutPlanRequest, requested, previous
 		}
 	}
 	if len(problems) > 0 {
-		return nil, Invalid("Parameters", "%s", strings.Join(problems, "; "))
+		return nil, invalid("Parameters", "%s", strings.Join(problems, "; "))
 	}
 	return out, nil
 }
 
 func sameValue(typ string, a, b any) bool {
-	ca, errA := convertValue(typ, a)
-	cb, errB := convertValue(typ, b)
+	ca, errA := ConvertValue(typ, a)
+	cb, errB := ConvertValue(typ, b)
 	return errA == nil && errB == nil && ca == cb
 }
 
