@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/opencatalog/terraform-provider-catalog/internal/api"
 	"github.com/opencatalog/terraform-provider-catalog/internal/catalog"
 )
 
@@ -76,8 +77,9 @@ func (s *Server) Drain() { s.draining.Store(true) }
 func methodNotAllowed(allowed []string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, _ catalog.Caller) error {
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		return &catalog.Error{Kind: catalog.KindInvalid, Code: "MethodNotAllowed",
-			Message: fmt.Sprintf("%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allowed, ", "))}
+		writeJSON(w, http.StatusMethodNotAllowed, api.Error{RequestId: requestID(r.Context()), Code: "MethodNotAllowed",
+			Message: fmt.Sprintf("%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allowed, ", "))})
+		return nil
 	}
 }
 

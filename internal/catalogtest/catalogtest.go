@@ -1,0 +1,144 @@
+// Package catalogtest starts a real catalog server for tests: the real HTTP server over a
+// real SQLite file (or PostgreSQL, when asked), on a loopback port.
+package catalogtest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/opencatalog/terraform-provider-catalog/internal/api"
+	"github.com/opencatalog/terraform-provider-catalog/internal/catalog"
+	"github.com/opencatalog/terraform-provider-catalog/internal/client"
+	"github.com/opencatalog/terraform-provider-catalog/internal/server"
+	"github.com/opencatalog/terraform-provider-catalog/internal/store"
+)
+
+// Env is a running catalog.
+type Env struct {
+	URL     string
+	DSN     string
+	Store   store.Store
+	Catalog *catalog.Catalog
+	Server  *server.Server
+}
+
+// Start runs a catalog on a fresh SQLite file in t.TempDir(), stopped when the test ends.
+func Start(t testing.TB) *Env {
+	t.Helper()
+	return StartDSN(t, "sqlite:"+filepath.Join(t.TempDir(), "catalog.db"))
+}
+
+// StartDSN runs a catalog on the given database.
+func StartDSN(t testing.TB, dsn string) *Env {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatalf("open store %s: %v", dsn, err)
+	}
+	cat := catalog.New(st)
+	srv := server.New(cat, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		hs.Close()
+		st.Close()
+	})
+	return &Env{URL: hs.URL, DSN: dsn, Store: st, Catalog: cat, Server: srv}
+}
+
+// Tenant creates a tenant and returns its id and a client holding its API key.
+func (e *Env) Tenant(t testing.TB, name string) (string, *client.Client) {
+	t.Helper()
+	return e.tenant(t, name, false)
+}
+
+// Admin creates a platform admin tenant.
+func (e *Env) Admin(t testing.TB, name string) (string, *client.Client) {
+	t.Helper()
+	return e.tenant(t, name, true)
+}
+
+func (e *Env) tenant(t testing.TB, name string, admin bool) (string, *client.Client) {
+	tn, key, err := e.Catalog.CreateTenant(context.Background(), name, admin)
+	if err != nil {
+		t.Fatalf("create tenant %s: %v", name, err)
+	}
+	return tn.ID, e.Client(t, key)
+}
+
+// Client returns a client of the catalog with the given key, which does not retry (tests
+// want to see each answer).
+func (e *Env) Client(t testing.TB, key string) *client.Client {
+	t.Helper()
+	c, err := client.New(client.Config{Endpoint: e.URL, APIKey: key, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// SeedPlansYAML is the Plans example of the AOS documentation, as written there.
+const SeedPlansYAML = `Plans: #服务套餐相关信息
+  - Name: small    #没带Blueprint字段，则会使用DefaultTemplateName的Blueprint文件
+    Description: this is small plan, only with 4G memory
+    Metadata: 
+      Key1: 
+        type: string
+        alias: 关键数值1
+      Key_3: 
+        type: string
+        alias: 关键数值3
+  - Name: large
+    Description: this is large plan, with 32G memory
+    Metadata: 
+      Key1: 
+        type: string
+      Key_2: 
+        type: string
+        alias: 关键数值2
+        default: value2
+        read_only: false    
+        optional: false
+        check: true
+        changed: false
+        range_min: 0
+        range_max: 20
+    Blueprint: "PlanTemplateName:1,0" #可选，如果不存在，则使用DefaultTemplateName
+    MeteringItems: #可选，指定计量&计费因子
+      - ItemName: BDI #收费项目
+        Specification: large #收费规格
+        Accumulate: [key1] #额外累计项。指定Metadata中的字段为计费累计项
+      - ItemName: VM
+`
+
+// PrivateService is a minimal valid private service.
+func PrivateService(name string) api.CreateServiceRequest {
+	return api.CreateServiceRequest{ServiceSpec: api.ServiceSpec{DeployType: "ros", ServiceType: "private",
+		ServiceInfos: []api.ServiceInfo{{Locale: "en-US", Name: name, ShortDescription: "a test service"}}}}
+}
+
+// PublishedService creates a private service, gives it the plans, publishes it and returns
+// its id.
+func PublishedService(t testing.TB, c *client.Client, req api.CreateServiceRequest, plans map[string]api.PutPlanRequest) string {
+	t.Helper()
+	ctx := context.Background()
+	svc, _, err := c.CreateService(ctx, req, "")
+	if err != nil {
+		t.Fatalf("create service: %v", err)
+	}
+	for name, p := range plans {
+		if _, _, err := c.PutPlan(ctx, svc.ServiceId, name, p, ""); err != nil {
+			t.Fatalf("put plan %s: %v", name, err)
+		}
+	}
+	if _, _, err := c.ChangeServiceStatus(ctx, svc.ServiceId, catalog.ActionPublish, api.ServiceLifecycleRequest{}); err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	return svc.ServiceId
+}
