@@ -1,0 +1,122 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opencatalog/terraform-provider-catalog/internal/store"
+	"github.com/opencatalog/terraform-provider-catalog/internal/store/storetest"
+)
+
+func openSQLite(t *testing.T) store.Store {
+	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestSQLiteConformance(t *testing.T) { storetest.Run(t, openSQLite) }
+
+// PostgresDSN returns the DSN of the test PostgreSQL server (CATALOG_TEST_POSTGRES_DSN). The
+// tests skip without one, unless CATALOG_REQUIRE_POSTGRES is set, as `make test` does.
+func postgresDSN(t *testing.T) string {
+	dsn := os.Getenv("CATALOG_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		if os.Getenv("CATALOG_REQUIRE_POSTGRES") != "" {
+			t.Fatal("CATALOG_REQUIRE_POSTGRES is set but CATALOG_TEST_POSTGRES_DSN is empty")
+		}
+		t.Skip("no PostgreSQL: set CATALOG_TEST_POSTGRES_DSN (make test starts a server)")
+	}
+	return dsn
+}
+
+var schemaSeq struct {
+	sync.Mutex
+	n int
+}
+
+// openPostgres gives each test a schema of its own in the test database.
+func openPostgres(t *testing.T) store.Store {
+	dsn := postgresDSN(t)
+	schemaSeq.Lock()
+	schemaSeq.n++
+	schema := fmt.Sprintf("t%d_%d", time.Now().UnixNano(), schemaSeq.n)
+	schemaSeq.Unlock()
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", dsn)
+		if err == nil {
+			db.Exec("DROP SCHEMA " + schema + " CASCADE")
+			db.Close()
+		}
+	})
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	st, err := store.Open(context.Background(), dsn+sep+"search_path="+schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestPostgresConformance(t *testing.T) { storetest.Run(t, openPostgres) }
+
+func TestMigrationsAreIdempotentAndConcurrent(t *testing.T) {
+	path := "sqlite:" + filepath.Join(t.TempDir(), "catalog.db")
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := store.Open(context.Background(), path)
+			if err == nil {
+				err = st.Close()
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent open: %v", err)
+		}
+	}
+}
+
+func TestOpenRejectsBadDSN(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"mysql://x":           "must start with sqlite: or postgres://",
+		"sqlite:":             "needs a file path",
+		"sqlite:a.db?mode=ro": "options in the sqlite DSN are not supported",
+		"postgres://u:secret@127.0.0.1:1/db?connect_timeout=1": "connect to postgres database",
+	} {
+		_, err := store.Open(context.Background(), dsn)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Open(%q) = %v, want an error containing %q", dsn, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("Open(%q) error shows the password: %v", dsn, err)
+		}
+	}
+}
