@@ -56,7 +56,7 @@ func ConvertValue(typ string, v any) (any, error) {
 				return p, nil
 			}
 		}
-		return nil, fmt.Errorf("%s is not a boolean (true or false)", describe(v))
+		return nil, fmt.Errorf("%s is not a boolean: use true or false", describe(v))
 	}
 	return nil, fmt.Errorf("unknown type %q", typ)
 }
