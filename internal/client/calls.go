@@ -20,7 +20,7 @@ func (c *Client) WhoAmI(ctx context.Context) (api.Identity, error) {
 func (c *Client) CreateService(ctx context.Context, req api.CreateServiceRequest, idempotencyKey string) (api.Service, Response, error) {
 	var out api.Service
 	r, err := c.do(ctx, request{method: "POST", path: "/v1/services", body: req,
-		headers: map[string]string{"Idempotency-Key": orNewKey(idempotencyKey)}, retry: true}, &out)
+		headers: map[string]string{"Idempotency-Key": orNewKey(idempotencyKey, req.ClientToken)}, retry: true}, &out)
 	return out, r, err
 }
 
@@ -136,7 +136,7 @@ func planPath(serviceID, name string) string {
 func (c *Client) CreateInstance(ctx context.Context, req api.CreateServiceInstanceRequest, idempotencyKey string) (api.ServiceInstance, Response, error) {
 	var out api.ServiceInstance
 	r, err := c.do(ctx, request{method: "POST", path: "/v1/service-instances", body: req,
-		headers: map[string]string{"Idempotency-Key": orNewKey(idempotencyKey)}, retry: true}, &out)
+		headers: map[string]string{"Idempotency-Key": orNewKey(idempotencyKey, req.ClientToken)}, retry: true}, &out)
 	return out, r, err
 }
 

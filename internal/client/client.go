@@ -196,9 +196,14 @@ func NewIdempotencyKey() string {
 	return hex.EncodeToString(b)
 }
 
-func orNewKey(key string) string {
-	if key == "" {
-		return NewIdempotencyKey()
+// orNewKey picks the idempotency key of a create: the one given, else the request's
+// ClientToken, else a new one.
+func orNewKey(key, clientToken string) string {
+	switch {
+	case key != "":
+		return key
+	case clientToken != "":
+		return clientToken
 	}
-	return key
+	return NewIdempotencyKey()
 }
