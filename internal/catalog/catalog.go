@@ -71,16 +71,16 @@ func (p Page) cursor() (*store.Cursor, error) {
 	if err != nil {
 		return nil, bad
 	}
-	msText, id, ok := strings.Cut(string(raw), "|")
-	msVal, err := strconv.ParseInt(msText, 10, 64)
+	usText, id, ok := strings.Cut(string(raw), "|")
+	usVal, err := strconv.ParseInt(usText, 10, 64)
 	if !ok || err != nil || id == "" {
 		return nil, bad
 	}
-	return &store.Cursor{CreateTime: time.UnixMilli(msVal).UTC(), ID: id}, nil
+	return &store.Cursor{CreateTime: time.UnixMicro(usVal).UTC(), ID: id}, nil
 }
 
 func nextToken(created time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(created.UnixMilli(), 10) + "|" + id))
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(created.UnixMicro(), 10) + "|" + id))
 }
 
 // etag quotes a revision tag as an HTTP entity tag.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -59,11 +60,14 @@ func decodeError(err error) error {
 	switch {
 	case errors.As(err, &tooLarge):
 		return err
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &catalog.Error{Kind: catalog.KindInvalid, Code: "MalformedJSON", Message: "the request body is not valid JSON: it ends before its value does"}
 	case errors.As(err, &syntax):
 		return &catalog.Error{Kind: catalog.KindInvalid, Code: "MalformedJSON",
 			Message: fmt.Sprintf("the request body is not valid JSON (at byte %d): %v", syntax.Offset, syntax)}
 	case errors.As(err, &typ):
-		field := typ.Field
+		// Embedded request structs (ServiceSpec) are not part of the wire names.
+		field := strings.TrimPrefix(typ.Field, "ServiceSpec.")
 		if field == "" {
 			return &catalog.Error{Kind: catalog.KindInvalid, Code: "MalformedJSON",
 				Message: fmt.Sprintf("the request body must be a JSON %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value)}

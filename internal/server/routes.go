@@ -85,13 +85,16 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ catalog.Calle
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ catalog.Caller) error {
+	notReady := func(msg string) {
+		writeJSON(w, http.StatusServiceUnavailable, api.Error{RequestId: requestID(r.Context()), Code: "NotReady", Message: msg})
+	}
 	if s.draining.Load() {
-		writeJSON(w, http.StatusServiceUnavailable, health{Status: "draining"})
+		notReady("the server is shutting down")
 		return nil
 	}
 	if err := s.cat.Store().Ping(r.Context()); err != nil {
 		s.log.WarnContext(r.Context(), "database not ready", "error", err)
-		writeJSON(w, http.StatusServiceUnavailable, health{Status: "database unavailable"})
+		notReady("the database does not answer")
 		return nil
 	}
 	writeJSON(w, http.StatusOK, health{Status: "ok"})

@@ -343,11 +343,11 @@ func TestServiceValidation(t *testing.T) {
 		"dup locale": {func(r *api.CreateServiceRequest) {
 			r.ServiceInfos = append(r.ServiceInfos, r.ServiceInfos[0])
 		}, "InvalidParameter.ServiceInfos.Locale", `"en-US" appears twice`},
-		"bad url":        {func(r *api.CreateServiceRequest) { r.SupplierUrl = "ftp://x" }, "InvalidParameter.SupplierUrl", "must be an http or https URL"},
-		"spi no broker":  {func(r *api.CreateServiceRequest) { r.DeployType = "spi" }, "InvalidParameter.Broker", "needs Broker.Url"},
-		"dup tags":       {func(r *api.CreateServiceRequest) { r.Tags = []api.Tag{{Key: "a"}, {Key: "a"}} }, "InvalidParameter.Tags", `"a" appears twice`},
-		"license days":   {func(r *api.CreateServiceRequest) { r.DefaultLicenseDays = 5000 }, "InvalidParameter.DefaultLicenseDays", "between 1 and 1000"},
-		"broker creds":   {func(r *api.CreateServiceRequest) { r.DeployType = "spi"; r.Broker = &api.Broker{Url: "http://u:p@h"} }, "InvalidParameter.Broker.Url", "must not carry credentials"},
+		"bad url":       {func(r *api.CreateServiceRequest) { r.SupplierUrl = "ftp://x" }, "InvalidParameter.SupplierUrl", "must be an http or https URL"},
+		"spi no broker": {func(r *api.CreateServiceRequest) { r.DeployType = "spi" }, "InvalidParameter.Broker", "needs Broker.Url"},
+		"dup tags":      {func(r *api.CreateServiceRequest) { r.Tags = []api.Tag{{Key: "a"}, {Key: "a"}} }, "InvalidParameter.Tags", `"a" appears twice`},
+		"license days":  {func(r *api.CreateServiceRequest) { r.DefaultLicenseDays = 5000 }, "InvalidParameter.DefaultLicenseDays", "between 1 and 1000"},
+		"broker creds":  {func(r *api.CreateServiceRequest) { r.DeployType = "spi"; r.Broker = &api.Broker{Url: "http://u:p@h"} }, "InvalidParameter.Broker.Url", "must not carry credentials"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			req := base

@@ -9,7 +9,7 @@ import (
 
 // migrations are applied in order, each once, each in its own transaction. Never edit one
 // that has shipped: add another. The SQL is common to SQLite and PostgreSQL (booleans are
-// INTEGER 0/1, times are Unix milliseconds).
+// INTEGER 0/1, times are Unix microseconds).
 var migrations = []string{
 	1: `
 CREATE TABLE tenants (
@@ -144,7 +144,7 @@ func applyMigration(ctx context.Context, db *sql.DB, d dialect, version int) err
 	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO schema_migrations (version, applied_time) VALUES (?, ?)`), version, time.Now().UnixMilli()); err != nil {
+	if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO schema_migrations (version, applied_time) VALUES (?, ?)`), version, time.Now().UnixMicro()); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -91,18 +91,20 @@ func (q *queries) wrap(err error) error {
 	return err
 }
 
-func ms(t time.Time) int64 {
+// Times are stored as Unix microseconds: fine enough that listings ordered by creation
+// keep the order in which objects were made.
+func micros(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
 	}
-	return t.UnixMilli()
+	return t.UnixMicro()
 }
 
-func fromMS(v int64) time.Time {
+func fromMicros(v int64) time.Time {
 	if v == 0 {
 		return time.Time{}
 	}
-	return time.UnixMilli(v).UTC()
+	return time.UnixMicro(v).UTC()
 }
 
 func boolInt(b bool) int {
@@ -119,7 +121,7 @@ type scanner interface{ Scan(dest ...any) error }
 
 func (q *queries) CreateTenant(ctx context.Context, t Tenant) error {
 	_, err := q.exec(ctx, `INSERT INTO tenants (id, name, admin, create_time) VALUES (?, ?, ?, ?)`,
-		t.ID, t.Name, boolInt(t.Admin), ms(t.CreateTime))
+		t.ID, t.Name, boolInt(t.Admin), micros(t.CreateTime))
 	return err
 }
 
@@ -128,13 +130,13 @@ func (q *queries) GetTenant(ctx context.Context, id string) (Tenant, error) {
 	var admin int
 	var created int64
 	err := q.queryRow(ctx, `SELECT id, name, admin, create_time FROM tenants WHERE id = ?`, id).Scan(&t.ID, &t.Name, &admin, &created)
-	t.Admin, t.CreateTime = admin == 1, fromMS(created)
+	t.Admin, t.CreateTime = admin == 1, fromMicros(created)
 	return t, q.wrap(err)
 }
 
 func (q *queries) CreateAPIKey(ctx context.Context, k APIKey) error {
 	_, err := q.exec(ctx, `INSERT INTO api_keys (key_id, tenant_id, hash, create_time) VALUES (?, ?, ?, ?)`,
-		k.KeyID, k.TenantID, k.Hash, ms(k.CreateTime))
+		k.KeyID, k.TenantID, k.Hash, micros(k.CreateTime))
 	return err
 }
 
@@ -142,7 +144,7 @@ func (q *queries) GetAPIKey(ctx context.Context, keyID string) (APIKey, error) {
 	var k APIKey
 	var created int64
 	err := q.queryRow(ctx, `SELECT key_id, tenant_id, hash, create_time FROM api_keys WHERE key_id = ?`, keyID).Scan(&k.KeyID, &k.TenantID, &k.Hash, &created)
-	k.CreateTime = fromMS(created)
+	k.CreateTime = fromMicros(created)
 	return k, q.wrap(err)
 }
 
@@ -156,14 +158,14 @@ func scanService(row scanner) (Service, error) {
 	var tags, broker string
 	err := row.Scan(&s.ID, &s.TenantID, &s.DefaultVersion, &s.LatestVersion, &tags, &broker, &s.BrokerPassword, &created, &updated, &s.Revision)
 	s.Tags, s.Broker = []byte(tags), []byte(broker)
-	s.CreateTime, s.UpdateTime = fromMS(created), fromMS(updated)
+	s.CreateTime, s.UpdateTime = fromMicros(created), fromMicros(updated)
 	return s, err
 }
 
 func (q *queries) CreateService(ctx context.Context, s Service) error {
 	_, err := q.exec(ctx, `INSERT INTO services (id, tenant_id, default_version, latest_version, tags, broker, broker_password, create_time, update_time, revision)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-		s.ID, s.TenantID, s.DefaultVersion, s.LatestVersion, string(s.Tags), string(s.Broker), s.BrokerPassword, ms(s.CreateTime), ms(s.UpdateTime))
+		s.ID, s.TenantID, s.DefaultVersion, s.LatestVersion, string(s.Tags), string(s.Broker), s.BrokerPassword, micros(s.CreateTime), micros(s.UpdateTime))
 	return err
 }
 
@@ -175,7 +177,7 @@ func (q *queries) GetService(ctx context.Context, id string) (Service, error) {
 func (q *queries) UpdateService(ctx context.Context, s Service) error {
 	return q.execOne(ctx, `UPDATE services SET default_version = ?, latest_version = ?, tags = ?, broker = ?, broker_password = ?, update_time = ?, revision = revision + 1
 		WHERE id = ? AND revision = ?`,
-		s.DefaultVersion, s.LatestVersion, string(s.Tags), string(s.Broker), s.BrokerPassword, ms(s.UpdateTime), s.ID, s.Revision)
+		s.DefaultVersion, s.LatestVersion, string(s.Tags), string(s.Broker), s.BrokerPassword, micros(s.UpdateTime), s.ID, s.Revision)
 }
 
 func (q *queries) DeleteService(ctx context.Context, id string) error {
@@ -207,7 +209,7 @@ func scanVersion(row scanner, extra ...any) (ServiceVersion, error) {
 	dest := append(extra, &v.ServiceID, &v.Version, &v.Status, &v.StatusDetail, &v.ShareType, &v.DeployType, &v.ServiceType, &v.Name, &spec, &created, &updated, &published, &v.Revision)
 	err := row.Scan(dest...)
 	v.Spec = []byte(spec)
-	v.CreateTime, v.UpdateTime, v.PublishTime = fromMS(created), fromMS(updated), fromMS(published)
+	v.CreateTime, v.UpdateTime, v.PublishTime = fromMicros(created), fromMicros(updated), fromMicros(published)
 	return v, err
 }
 
@@ -237,7 +239,7 @@ func (q *queries) ListServices(ctx context.Context, f ServiceFilter) ([]ServiceR
 	}
 	if f.After != nil {
 		where = append(where, "(s.create_time > ? OR (s.create_time = ? AND s.id > ?))")
-		args = append(args, ms(f.After.CreateTime), ms(f.After.CreateTime), f.After.ID)
+		args = append(args, micros(f.After.CreateTime), micros(f.After.CreateTime), f.After.ID)
 	}
 	args = append(args, f.Limit)
 	rows, err := q.query(ctx, `SELECT `+serviceColumns+`, `+versionColumns+`
@@ -258,7 +260,7 @@ func (q *queries) ListServices(ctx context.Context, f ServiceFilter) ([]ServiceR
 			return nil, err
 		}
 		s.Tags, s.Broker = []byte(tags), []byte(broker)
-		s.CreateTime, s.UpdateTime = fromMS(created), fromMS(updated)
+		s.CreateTime, s.UpdateTime = fromMicros(created), fromMicros(updated)
 		out = append(out, ServiceRow{Service: s, Version: v})
 	}
 	return out, q.wrap(rows.Err())
@@ -275,7 +277,7 @@ func escapeLike(s string) string {
 func (q *queries) CreateServiceVersion(ctx context.Context, v ServiceVersion) error {
 	_, err := q.exec(ctx, `INSERT INTO service_versions (service_id, version, status, status_detail, share_type, deploy_type, service_type, name, spec, create_time, update_time, publish_time, revision)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-		v.ServiceID, v.Version, v.Status, v.StatusDetail, v.ShareType, v.DeployType, v.ServiceType, v.Name, string(v.Spec), ms(v.CreateTime), ms(v.UpdateTime), ms(v.PublishTime))
+		v.ServiceID, v.Version, v.Status, v.StatusDetail, v.ShareType, v.DeployType, v.ServiceType, v.Name, string(v.Spec), micros(v.CreateTime), micros(v.UpdateTime), micros(v.PublishTime))
 	return err
 }
 
@@ -287,7 +289,7 @@ func (q *queries) GetServiceVersion(ctx context.Context, serviceID string, versi
 func (q *queries) UpdateServiceVersion(ctx context.Context, v ServiceVersion) error {
 	return q.execOne(ctx, `UPDATE service_versions SET status = ?, status_detail = ?, share_type = ?, deploy_type = ?, service_type = ?, name = ?, spec = ?, update_time = ?, publish_time = ?, revision = revision + 1
 		WHERE service_id = ? AND version = ? AND revision = ?`,
-		v.Status, v.StatusDetail, v.ShareType, v.DeployType, v.ServiceType, v.Name, string(v.Spec), ms(v.UpdateTime), ms(v.PublishTime), v.ServiceID, v.Version, v.Revision)
+		v.Status, v.StatusDetail, v.ShareType, v.DeployType, v.ServiceType, v.Name, string(v.Spec), micros(v.UpdateTime), micros(v.PublishTime), v.ServiceID, v.Version, v.Revision)
 }
 
 func (q *queries) ListServiceVersions(ctx context.Context, serviceID string) ([]ServiceVersion, error) {
@@ -315,18 +317,18 @@ func scanPlan(row scanner) (Plan, error) {
 	var created, updated int64
 	err := row.Scan(&p.ServiceID, &p.Name, &spec, &created, &updated, &p.Revision)
 	p.Spec = []byte(spec)
-	p.CreateTime, p.UpdateTime = fromMS(created), fromMS(updated)
+	p.CreateTime, p.UpdateTime = fromMicros(created), fromMicros(updated)
 	return p, err
 }
 
 func (q *queries) PutPlan(ctx context.Context, p Plan) error {
 	if p.Revision == 0 {
 		_, err := q.exec(ctx, `INSERT INTO plans (service_id, name, spec, create_time, update_time, revision) VALUES (?, ?, ?, ?, ?, 1)`,
-			p.ServiceID, p.Name, string(p.Spec), ms(p.CreateTime), ms(p.UpdateTime))
+			p.ServiceID, p.Name, string(p.Spec), micros(p.CreateTime), micros(p.UpdateTime))
 		return err
 	}
 	return q.execOne(ctx, `UPDATE plans SET spec = ?, update_time = ?, revision = revision + 1 WHERE service_id = ? AND name = ? AND revision = ?`,
-		string(p.Spec), ms(p.UpdateTime), p.ServiceID, p.Name, p.Revision)
+		string(p.Spec), micros(p.UpdateTime), p.ServiceID, p.Name, p.Revision)
 }
 
 func (q *queries) GetPlan(ctx context.Context, serviceID, name string) (Plan, error) {
@@ -369,14 +371,14 @@ func scanInstance(row scanner) (Instance, error) {
 	var created, updated int64
 	err := row.Scan(&i.ID, &i.TenantID, &i.ServiceID, &i.ServiceVersion, &i.PlanName, &i.Name, &i.Status, &i.Progress, &i.StatusDetail, &params, &outputs, &tags, &created, &updated, &i.Revision)
 	i.Parameters, i.Outputs, i.Tags = []byte(params), []byte(outputs), []byte(tags)
-	i.CreateTime, i.UpdateTime = fromMS(created), fromMS(updated)
+	i.CreateTime, i.UpdateTime = fromMicros(created), fromMicros(updated)
 	return i, err
 }
 
 func (q *queries) CreateInstance(ctx context.Context, i Instance) error {
 	_, err := q.exec(ctx, `INSERT INTO service_instances (`+instanceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
 		i.ID, i.TenantID, i.ServiceID, i.ServiceVersion, i.PlanName, i.Name, i.Status, i.Progress, i.StatusDetail,
-		string(i.Parameters), string(i.Outputs), string(i.Tags), ms(i.CreateTime), ms(i.UpdateTime))
+		string(i.Parameters), string(i.Outputs), string(i.Tags), micros(i.CreateTime), micros(i.UpdateTime))
 	return err
 }
 
@@ -388,7 +390,7 @@ func (q *queries) GetInstance(ctx context.Context, id string) (Instance, error) 
 func (q *queries) UpdateInstance(ctx context.Context, i Instance) error {
 	return q.execOne(ctx, `UPDATE service_instances SET service_version = ?, plan_name = ?, name = ?, status = ?, progress = ?, status_detail = ?, parameters = ?, outputs = ?, tags = ?, update_time = ?, revision = revision + 1
 		WHERE id = ? AND revision = ?`,
-		i.ServiceVersion, i.PlanName, i.Name, i.Status, i.Progress, i.StatusDetail, string(i.Parameters), string(i.Outputs), string(i.Tags), ms(i.UpdateTime), i.ID, i.Revision)
+		i.ServiceVersion, i.PlanName, i.Name, i.Status, i.Progress, i.StatusDetail, string(i.Parameters), string(i.Outputs), string(i.Tags), micros(i.UpdateTime), i.ID, i.Revision)
 }
 
 func (q *queries) ListInstances(ctx context.Context, f InstanceFilter) ([]Instance, error) {
@@ -407,7 +409,7 @@ func (q *queries) ListInstances(ctx context.Context, f InstanceFilter) ([]Instan
 	}
 	if f.After != nil {
 		where = append(where, "(create_time > ? OR (create_time = ? AND id > ?))")
-		args = append(args, ms(f.After.CreateTime), ms(f.After.CreateTime), f.After.ID)
+		args = append(args, micros(f.After.CreateTime), micros(f.After.CreateTime), f.After.ID)
 	}
 	args = append(args, f.Limit)
 	rows, err := q.query(ctx, `SELECT `+instanceColumns+` FROM service_instances WHERE `+strings.Join(where, " AND ")+` ORDER BY create_time, id LIMIT ?`, args...)
@@ -455,13 +457,13 @@ const operationColumns = `id, instance_id, seq, type, state, plan_name, paramete
 func (q *queries) CreateOperation(ctx context.Context, o Operation) error {
 	_, err := q.exec(ctx, `INSERT INTO operations (`+operationColumns+`)
 		VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM operations WHERE instance_id = ?), ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.ID, o.InstanceID, o.InstanceID, o.Type, o.State, o.PlanName, string(o.Parameters), string(o.PreviousValues), o.Description, ms(o.CreateTime), ms(o.UpdateTime))
+		o.ID, o.InstanceID, o.InstanceID, o.Type, o.State, o.PlanName, string(o.Parameters), string(o.PreviousValues), o.Description, micros(o.CreateTime), micros(o.UpdateTime))
 	return err
 }
 
 func (q *queries) UpdateOperation(ctx context.Context, o Operation) error {
 	err := q.execOne(ctx, `UPDATE operations SET state = ?, description = ?, plan_name = ?, parameters = ?, previous_values = ?, update_time = ? WHERE id = ?`,
-		o.State, o.Description, o.PlanName, string(o.Parameters), string(o.PreviousValues), ms(o.UpdateTime), o.ID)
+		o.State, o.Description, o.PlanName, string(o.Parameters), string(o.PreviousValues), micros(o.UpdateTime), o.ID)
 	if errors.Is(err, ErrConflict) {
 		return ErrNotFound
 	}
@@ -483,7 +485,7 @@ func (q *queries) ListOperations(ctx context.Context, instanceID string) ([]Oper
 			return nil, err
 		}
 		o.Parameters, o.PreviousValues = []byte(params), []byte(prev)
-		o.CreateTime, o.UpdateTime = fromMS(created), fromMS(updated)
+		o.CreateTime, o.UpdateTime = fromMicros(created), fromMicros(updated)
 		out = append(out, o)
 	}
 	return out, q.wrap(rows.Err())
@@ -496,12 +498,12 @@ func (q *queries) GetIdempotencyKey(ctx context.Context, tenantID, scope, key st
 	var created int64
 	err := q.queryRow(ctx, `SELECT request_hash, resource_id, create_time FROM idempotency_keys WHERE tenant_id = ? AND scope = ? AND idem_key = ?`,
 		tenantID, scope, key).Scan(&k.RequestHash, &k.ResourceID, &created)
-	k.CreateTime = fromMS(created)
+	k.CreateTime = fromMicros(created)
 	return k, q.wrap(err)
 }
 
 func (q *queries) CreateIdempotencyKey(ctx context.Context, k IdempotencyKey) error {
 	_, err := q.exec(ctx, `INSERT INTO idempotency_keys (tenant_id, scope, idem_key, request_hash, resource_id, create_time) VALUES (?, ?, ?, ?, ?, ?)`,
-		k.TenantID, k.Scope, k.Key, k.RequestHash, k.ResourceID, ms(k.CreateTime))
+		k.TenantID, k.Scope, k.Key, k.RequestHash, k.ResourceID, micros(k.CreateTime))
 	return err
 }
