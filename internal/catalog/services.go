@@ -459,13 +459,12 @@ func Transition(from, action string, public bool) (string, bool) {
 			return api.ServiceOffline, true
 		}
 	case ActionApprove:
-		switch from {
-		case api.ServiceSubmitted, api.ServiceApproved:
-			return api.ServiceApproved, public
+		if public && (from == api.ServiceSubmitted || from == api.ServiceApproved) {
+			return api.ServiceApproved, true
 		}
 	case ActionReject:
-		if from == api.ServiceSubmitted {
-			return api.ServiceDraft, public
+		if public && from == api.ServiceSubmitted {
+			return api.ServiceDraft, true
 		}
 	}
 	return "", false
