@@ -57,7 +57,7 @@ func (c *Catalog) PutPlan(ctx context.Context, caller Caller, serviceID, name st
 func (c *Catalog) GetPlan(ctx context.Context, caller Caller, serviceID, name string) (api.Plan, string, error) {
 	var plan api.Plan
 	var tag string
-	err := c.store.InTx(ctx, func(q store.Queries) error {
+	err := c.store.ReadTx(ctx, func(q store.Queries) error {
 		if _, _, err := c.loadService(ctx, q, caller, serviceID); err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func (c *Catalog) GetPlan(ctx context.Context, caller Caller, serviceID, name st
 // ListPlans lists the plans of a service the caller can see, by name.
 func (c *Catalog) ListPlans(ctx context.Context, caller Caller, serviceID string) ([]api.Plan, error) {
 	out := []api.Plan{}
-	err := c.store.InTx(ctx, func(q store.Queries) error {
+	err := c.store.ReadTx(ctx, func(q store.Queries) error {
 		if _, _, err := c.loadService(ctx, q, caller, serviceID); err != nil {
 			return err
 		}

@@ -149,7 +149,7 @@ func splitBroker(b *api.Broker) ([]byte, string) {
 func (c *Catalog) GetService(ctx context.Context, caller Caller, id, version string, withStatistic bool) (api.Service, string, error) {
 	var out api.Service
 	var tag string
-	err := c.store.InTx(ctx, func(q store.Queries) error {
+	err := c.store.ReadTx(ctx, func(q store.Queries) error {
 		svc, def, err := c.loadService(ctx, q, caller, id)
 		if err != nil {
 			return err
@@ -293,7 +293,7 @@ var allServiceStatuses = []string{api.ServiceDraft, api.ServiceSubmitted, api.Se
 // ListServiceVersions lists every version of a service the caller owns.
 func (c *Catalog) ListServiceVersions(ctx context.Context, caller Caller, id string) ([]api.ServiceVersionSummary, error) {
 	out := []api.ServiceVersionSummary{}
-	err := c.store.InTx(ctx, func(q store.Queries) error {
+	err := c.store.ReadTx(ctx, func(q store.Queries) error {
 		svc, _, err := c.loadOwnService(ctx, q, caller, id)
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"strconv"
 	"strings"
@@ -19,6 +20,9 @@ type dialect interface {
 	isUniqueViolation(err error) bool
 	// lockMigrations serialises concurrent migrators inside tx.
 	lockMigrations(ctx context.Context, tx *sql.Tx) error
+	// readOnly makes conn refuse writes until restore is called, where a read-only
+	// transaction alone does not.
+	readOnly(ctx context.Context, conn *sql.Conn) (restore func(), err error)
 }
 
 type sqliteDialect struct{}
@@ -38,7 +42,24 @@ func (sqliteDialect) isUniqueViolation(err error) bool {
 // SQLite transactions begin IMMEDIATE (see the DSN), which already serialises migrators.
 func (sqliteDialect) lockMigrations(context.Context, *sql.Tx) error { return nil }
 
+// SQLite begins a read-only transaction as a plain deferred one, which could still write, so
+// the connection is switched to query_only for its duration. A connection that cannot be
+// switched back is discarded rather than returned to the pool.
+func (sqliteDialect) readOnly(ctx context.Context, conn *sql.Conn) (func(), error) {
+	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = ON"); err != nil {
+		return nil, err
+	}
+	return func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA query_only = OFF"); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}, nil
+}
+
 type postgresDialect struct{}
+
+// PostgreSQL enforces READ ONLY transactions itself.
+func (postgresDialect) readOnly(context.Context, *sql.Conn) (func(), error) { return func() {}, nil }
 
 func (postgresDialect) name() string { return "postgres" }
 

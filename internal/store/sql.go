@@ -33,7 +33,34 @@ func (s *sqlStore) Close() error                   { return s.db.Close() }
 func (s *sqlStore) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 func (s *sqlStore) InTx(ctx context.Context, fn func(q Queries) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	return s.tx(ctx, nil, fn)
+}
+
+func (s *sqlStore) ReadTx(ctx context.Context, fn func(q Queries) error) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("get connection: %w", err)
+	}
+	defer conn.Close()
+	restore, err := s.d.readOnly(ctx, conn)
+	if err != nil {
+		return fmt.Errorf("make connection read-only: %w", err)
+	}
+	defer restore()
+	return s.run(ctx, conn, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+// beginner is *sql.DB or *sql.Conn.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+func (s *sqlStore) tx(ctx context.Context, opts *sql.TxOptions, fn func(q Queries) error) error {
+	return s.run(ctx, s.db, opts, fn)
+}
+
+func (s *sqlStore) run(ctx context.Context, db beginner, opts *sql.TxOptions, fn func(q Queries) error) error {
+	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}

@@ -18,10 +18,12 @@ var (
 )
 
 // Store is the catalog's storage. Its Queries run outside a transaction, one statement each;
-// InTx runs fn in a transaction that commits when fn returns nil.
+// InTx runs fn in a transaction that commits when fn returns nil; ReadTx runs fn in a
+// read-only transaction: one consistent snapshot that does not hold SQLite's write lock.
 type Store interface {
 	Queries
 	InTx(ctx context.Context, fn func(q Queries) error) error
+	ReadTx(ctx context.Context, fn func(q Queries) error) error
 	Ping(ctx context.Context) error
 	Close() error
 	// Driver names the backend: "sqlite" or "postgres".

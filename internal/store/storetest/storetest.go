@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IdempotencyKeys", testIdempotency},
 		{"TransactionRollsBack", testRollback},
 		{"DeleteServiceRemovesChildren", testDeleteService},
+		{"ReadTxRefusesWrites", testReadTxRefusesWrites},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -331,5 +332,27 @@ func testDeleteService(t *testing.T, st store.Store) {
 	}
 	if err := st.DeleteService(ctx, "s"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("deleting a deleted service: got %v", err)
+	}
+}
+
+func testReadTxRefusesWrites(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	seedTenant(t, st, "t")
+	err := st.ReadTx(ctx, func(q store.Queries) error {
+		if _, err := q.GetTenant(ctx, "t"); err != nil {
+			return err
+		}
+		return q.CreateTenant(ctx, store.Tenant{ID: "u", Name: "u", CreateTime: base})
+	})
+	if err == nil {
+		t.Fatal("a read-only transaction wrote")
+	}
+	if _, err := st.GetTenant(ctx, "u"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the write of a read-only transaction stuck: %v", err)
+	}
+	// Connections go back to the pool writable.
+	for i := 0; i < 10; i++ {
+		must(t, st.ReadTx(ctx, func(q store.Queries) error { _, err := q.GetTenant(ctx, "t"); return err }))
+		must(t, st.CreateTenant(ctx, store.Tenant{ID: fmt.Sprintf("w%d", i), Name: "w", CreateTime: base}))
 	}
 }
