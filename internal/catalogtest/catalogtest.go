@@ -4,10 +4,15 @@ package catalogtest
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,11 +32,52 @@ type Env struct {
 	Server  *server.Server
 }
 
-// Start runs a catalog on a fresh SQLite file in t.TempDir(), stopped when the test ends.
+// Start runs a catalog on a fresh database, stopped when the test ends: an SQLite file in
+// t.TempDir(), or a schema of its own in the test PostgreSQL server when
+// CATALOG_TEST_BACKEND=postgres.
 func Start(t testing.TB) *Env {
 	t.Helper()
+	if os.Getenv("CATALOG_TEST_BACKEND") == "postgres" {
+		return StartDSN(t, PostgresDSN(t))
+	}
 	return StartDSN(t, "sqlite:"+filepath.Join(t.TempDir(), "catalog.db"))
 }
+
+// PostgresDSN returns a DSN of a fresh schema in the test PostgreSQL server
+// (CATALOG_TEST_POSTGRES_DSN), dropped when the test ends. Without a server the test is
+// skipped, unless CATALOG_REQUIRE_POSTGRES is set (as `make test` does): then it fails.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv("CATALOG_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		if os.Getenv("CATALOG_REQUIRE_POSTGRES") != "" {
+			t.Fatal("CATALOG_REQUIRE_POSTGRES is set but CATALOG_TEST_POSTGRES_DSN is empty")
+		}
+		t.Skip("no PostgreSQL: set CATALOG_TEST_POSTGRES_DSN (make test starts a server)")
+	}
+	schema := fmt.Sprintf("test_%d_%d", time.Now().UnixNano(), schemaSeq.Add(1))
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if db, err := sql.Open("pgx", dsn); err == nil {
+			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
+			db.Close()
+		}
+	})
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + "search_path=" + schema
+}
+
+var schemaSeq atomic.Int64
 
 // StartDSN runs a catalog on the given database.
 func StartDSN(t testing.TB, dsn string) *Env {

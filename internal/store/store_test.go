@@ -2,15 +2,12 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/opencatalog/terraform-provider-catalog/internal/catalogtest"
 	"github.com/opencatalog/terraform-provider-catalog/internal/store"
 	"github.com/opencatalog/terraform-provider-catalog/internal/store/storetest"
 )
@@ -26,51 +23,8 @@ func openSQLite(t *testing.T) store.Store {
 
 func TestSQLiteConformance(t *testing.T) { storetest.Run(t, openSQLite) }
 
-// PostgresDSN returns the DSN of the test PostgreSQL server (CATALOG_TEST_POSTGRES_DSN). The
-// tests skip without one, unless CATALOG_REQUIRE_POSTGRES is set, as `make test` does.
-func postgresDSN(t *testing.T) string {
-	dsn := os.Getenv("CATALOG_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		if os.Getenv("CATALOG_REQUIRE_POSTGRES") != "" {
-			t.Fatal("CATALOG_REQUIRE_POSTGRES is set but CATALOG_TEST_POSTGRES_DSN is empty")
-		}
-		t.Skip("no PostgreSQL: set CATALOG_TEST_POSTGRES_DSN (make test starts a server)")
-	}
-	return dsn
-}
-
-var schemaSeq struct {
-	sync.Mutex
-	n int
-}
-
-// openPostgres gives each test a schema of its own in the test database.
 func openPostgres(t *testing.T) store.Store {
-	dsn := postgresDSN(t)
-	schemaSeq.Lock()
-	schemaSeq.n++
-	schema := fmt.Sprintf("t%d_%d", time.Now().UnixNano(), schemaSeq.n)
-	schemaSeq.Unlock()
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", dsn)
-		if err == nil {
-			db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	st, err := store.Open(context.Background(), dsn+sep+"search_path="+schema)
+	st, err := store.Open(context.Background(), catalogtest.PostgresDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
