@@ -62,6 +62,16 @@ func (p Page) limit() (int, error) {
 	return p.MaxResults, nil
 }
 
+// bounds returns the page size and where the page starts.
+func (p Page) bounds() (int, *store.Cursor, error) {
+	limit, err := p.limit()
+	if err != nil {
+		return 0, nil, err
+	}
+	after, err := p.cursor()
+	return limit, after, err
+}
+
 func (p Page) cursor() (*store.Cursor, error) {
 	if p.NextToken == "" {
 		return nil, nil

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/opencatalog/terraform-provider-catalog/internal/api"
@@ -168,11 +169,7 @@ type InstanceQuery struct {
 // when asked for by Status.
 func (c *Catalog) ListInstances(ctx context.Context, caller Caller, query InstanceQuery) (api.ListServiceInstancesResponse, error) {
 	out := api.ListServiceInstancesResponse{ServiceInstances: []api.ServiceInstance{}}
-	limit, err := query.limit()
-	if err != nil {
-		return out, err
-	}
-	after, err := query.cursor()
+	limit, after, err := query.bounds()
 	if err != nil {
 		return out, err
 	}
@@ -283,12 +280,7 @@ func (c *Catalog) UpdateInstance(ctx context.Context, caller Caller, id string, 
 				return err
 			}
 		}
-		inst.UpdateTime = now
-		if err := q.UpdateInstance(ctx, inst); err != nil {
-			return storeErr(err, "ServiceInstance", id)
-		}
-		inst.Revision++
-		return nil
+		return saveInstance(ctx, q, &inst, now)
 	})
 	if err != nil {
 		return api.ServiceInstance{}, "", err
@@ -409,12 +401,7 @@ func (c *Catalog) DeleteInstance(ctx context.Context, caller Caller, id, ifMatch
 			}
 			inst.Status, inst.StatusDetail, accepted = api.InstanceDeleting, "deprovisioning is queued", true
 		}
-		inst.UpdateTime = now
-		if err := q.UpdateInstance(ctx, inst); err != nil {
-			return storeErr(err, "ServiceInstance", id)
-		}
-		inst.Revision++
-		return nil
+		return saveInstance(ctx, q, &inst, now)
 	})
 	if err != nil {
 		return out, false, err
@@ -450,6 +437,17 @@ func (c *Catalog) ListOperations(ctx context.Context, caller Caller, id string) 
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// saveInstance writes inst (if nobody changed it since it was read) and moves its revision
+// on as the store did.
+func saveInstance(ctx context.Context, q store.Queries, inst *store.Instance, now time.Time) error {
+	inst.UpdateTime = now
+	if err := q.UpdateInstance(ctx, *inst); err != nil {
+		return storeErr(err, "ServiceInstance", inst.ID)
+	}
+	inst.Revision++
+	return nil
 }
 
 func instanceView(i store.Instance) (api.ServiceInstance, error) {

@@ -54,6 +54,23 @@ func (c *Catalog) loadOwnService(ctx context.Context, q store.Queries, caller Ca
 	return svc, def, err
 }
 
+// loadOwnServiceIfMatch is loadOwnService guarded by an If-Match header.
+func (c *Catalog) loadOwnServiceIfMatch(ctx context.Context, q store.Queries, caller Caller, id, ifMatch string) (store.Service, error) {
+	svc, _, err := c.loadOwnService(ctx, q, caller, id)
+	if err != nil {
+		return svc, err
+	}
+	return svc, c.checkServiceIfMatch(ctx, q, svc, ifMatch)
+}
+
+func (c *Catalog) checkServiceIfMatch(ctx context.Context, q store.Queries, svc store.Service, ifMatch string) error {
+	tag, err := c.serviceETag(ctx, q, svc)
+	if err != nil {
+		return err
+	}
+	return checkIfMatch(ifMatch, tag, "service "+svc.ID)
+}
+
 func parseVersion(s string) (int, error) {
 	v, err := strconv.Atoi(s)
 	if err != nil || v < 1 {
@@ -250,11 +267,7 @@ func (c *Catalog) ListServices(ctx context.Context, caller Caller, query Service
 	if query.Owner != "" && query.Owner != "self" {
 		return out, Invalid("Owner", "Owner must be \"self\" or empty, got %q", query.Owner)
 	}
-	limit, err := query.limit()
-	if err != nil {
-		return out, err
-	}
-	after, err := query.cursor()
+	limit, after, err := query.bounds()
 	if err != nil {
 		return out, err
 	}
@@ -400,15 +413,7 @@ func (c *Catalog) UpdateService(ctx context.Context, caller Caller, id string, p
 // instances (in any tenant) cannot be deleted.
 func (c *Catalog) DeleteService(ctx context.Context, caller Caller, id, ifMatch string) error {
 	return c.store.InTx(ctx, func(q store.Queries) error {
-		svc, _, err := c.loadOwnService(ctx, q, caller, id)
-		if err != nil {
-			return err
-		}
-		tag, err := c.serviceETag(ctx, q, svc)
-		if err != nil {
-			return err
-		}
-		if err := checkIfMatch(ifMatch, tag, "service "+id); err != nil {
+		if _, err := c.loadOwnServiceIfMatch(ctx, q, caller, id, ifMatch); err != nil {
 			return err
 		}
 		n, err := q.CountInstances(ctx, store.InstanceCount{ServiceID: id, ExcludeStatus: api.InstanceDeleted})
@@ -489,11 +494,7 @@ func (c *Catalog) ChangeServiceStatus(ctx context.Context, caller Caller, id, ac
 		if err != nil {
 			return err
 		}
-		tag, err := c.serviceETag(ctx, q, svc)
-		if err != nil {
-			return err
-		}
-		if err := checkIfMatch(ifMatch, tag, "service "+id); err != nil {
+		if err := c.checkServiceIfMatch(ctx, q, svc, ifMatch); err != nil {
 			return err
 		}
 		versions, err := q.ListServiceVersions(ctx, id)

@@ -53,16 +53,8 @@ type ListServicesOptions struct {
 
 // ListServices reads one page of services.
 func (c *Client) ListServices(ctx context.Context, opts ListServicesOptions) (api.ListServicesResponse, error) {
-	q := url.Values{}
-	for k, v := range map[string]string{"Owner": opts.Owner, "Status": opts.Status, "DeployType": opts.DeployType,
-		"ServiceType": opts.ServiceType, "ShareType": opts.ShareType, "Name": opts.Name, "NextToken": opts.NextToken} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	if opts.MaxResults > 0 {
-		q.Set("MaxResults", strconv.Itoa(opts.MaxResults))
-	}
+	q := listQuery(opts.MaxResults, map[string]string{"Owner": opts.Owner, "Status": opts.Status, "DeployType": opts.DeployType,
+		"ServiceType": opts.ServiceType, "ShareType": opts.ShareType, "Name": opts.Name, "NextToken": opts.NextToken})
 	var out api.ListServicesResponse
 	_, err := c.do(ctx, request{method: "GET", path: "/v1/services", query: q, retry: true}, &out)
 	return out, err
@@ -156,16 +148,8 @@ type ListInstancesOptions struct {
 
 // ListInstances reads one page of the caller's instances.
 func (c *Client) ListInstances(ctx context.Context, opts ListInstancesOptions) (api.ListServiceInstancesResponse, error) {
-	q := url.Values{}
-	for k, v := range map[string]string{"ServiceId": opts.ServiceId, "Status": opts.Status, "PlanName": opts.PlanName,
-		"Name": opts.Name, "NextToken": opts.NextToken} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	if opts.MaxResults > 0 {
-		q.Set("MaxResults", strconv.Itoa(opts.MaxResults))
-	}
+	q := listQuery(opts.MaxResults, map[string]string{"ServiceId": opts.ServiceId, "Status": opts.Status, "PlanName": opts.PlanName,
+		"Name": opts.Name, "NextToken": opts.NextToken})
 	var out api.ListServiceInstancesResponse
 	_, err := c.do(ctx, request{method: "GET", path: "/v1/service-instances", query: q, retry: true}, &out)
 	return out, err
@@ -194,3 +178,17 @@ func (c *Client) ListOperations(ctx context.Context, id string) ([]api.Operation
 }
 
 func instancePath(id string) string { return "/v1/service-instances/" + url.PathEscape(id) }
+
+// listQuery builds the query of a listing from its non-empty filters and page size.
+func listQuery(maxResults int, filters map[string]string) url.Values {
+	q := url.Values{}
+	for k, v := range filters {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if maxResults > 0 {
+		q.Set("MaxResults", strconv.Itoa(maxResults))
+	}
+	return q
+}
