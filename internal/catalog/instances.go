@@ -22,7 +22,7 @@ func (c *Catalog) orderable(ctx context.Context, q store.Queries, caller Caller,
 	if err != nil {
 		return def, err
 	}
-	v, err := c.version(ctx, q, svc, def, version)
+	v, err := c.version(ctx, q, caller, svc, def, version)
 	if err != nil {
 		return v, err
 	}

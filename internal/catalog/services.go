@@ -79,7 +79,9 @@ func parseVersion(s string) (int, error) {
 	return v, nil
 }
 
-func (c *Catalog) version(ctx context.Context, q store.Queries, svc store.Service, def store.ServiceVersion, version string) (store.ServiceVersion, error) {
+// version reads the version of a service a request names (by default its default version).
+// Other tenants see published versions only, never a supplier's drafts.
+func (c *Catalog) version(ctx context.Context, q store.Queries, caller Caller, svc store.Service, def store.ServiceVersion, version string) (store.ServiceVersion, error) {
 	if version == "" {
 		return def, nil
 	}
@@ -87,11 +89,16 @@ func (c *Catalog) version(ctx context.Context, q store.Queries, svc store.Servic
 	if err != nil {
 		return def, err
 	}
-	if n == def.Version {
-		return def, nil
+	v := def
+	if n != def.Version {
+		if v, err = q.GetServiceVersion(ctx, svc.ID, n); err != nil {
+			return v, storeErr(err, "ServiceVersion", svc.ID+"@"+version)
+		}
 	}
-	v, err := q.GetServiceVersion(ctx, svc.ID, n)
-	return v, storeErr(err, "ServiceVersion", svc.ID+"@"+version)
+	if v.PublishTime.IsZero() && svc.TenantID != caller.TenantID && !caller.Admin {
+		return v, NotFound("ServiceVersion", svc.ID+"@"+version)
+	}
+	return v, nil
 }
 
 // CreateService creates a service with version 1 in Draft. idemKey (or the request's
@@ -171,7 +178,7 @@ func (c *Catalog) GetService(ctx context.Context, caller Caller, id, version str
 		if err != nil {
 			return err
 		}
-		v, err := c.version(ctx, q, svc, def, version)
+		v, err := c.version(ctx, q, caller, svc, def, version)
 		if err != nil {
 			return err
 		}

@@ -247,6 +247,13 @@ func TestPublicServicesAcrossTenants(t *testing.T) {
 	}
 	_, _, err = consumer.UpdateService(ctx, svc.ServiceId, api.UpdateServiceRequest{ServiceSpec: api.ServiceSpec{SupplierName: "me"}}, "")
 	apiErr(t, err, 403, "Forbidden")
+	// The supplier's next draft stays the supplier's.
+	draft, _, err := supplier.UpdateService(ctx, svc.ServiceId, api.UpdateServiceRequest{ServiceSpec: api.ServiceSpec{VersionName: "next"}}, "")
+	ok(t, err)
+	_, _, err = consumer.GetService(ctx, svc.ServiceId, client.GetServiceOptions{ServiceVersion: draft.Version})
+	apiErr(t, err, 404, "EntityNotExist.ServiceVersion")
+	_, _, err = consumer.CreateInstance(ctx, api.CreateServiceInstanceRequest{Name: "x", ServiceId: svc.ServiceId, ServiceVersion: draft.Version, PlanName: "small"}, "")
+	apiErr(t, err, 404, "EntityNotExist.ServiceVersion")
 	inst, _, err := consumer.CreateInstance(ctx, api.CreateServiceInstanceRequest{Name: "mine", ServiceId: svc.ServiceId, PlanName: "small"}, "")
 	ok(t, err)
 	all, err := consumer.ListServices(ctx, client.ListServicesOptions{})
