@@ -4,6 +4,7 @@
 //	catalogd migrate [--database DSN]
 //	catalogd tenant create [--database DSN] [--admin] NAME   (prints the tenant id, then an API key)
 //	catalogd key create    [--database DSN] --tenant ID      (prints a new API key)
+//	catalogd openapi                                         (prints the API's OpenAPI document)
 //	catalogd version
 package main
 
@@ -37,6 +38,7 @@ Usage:
   catalogd migrate [--database DSN]
   catalogd tenant create [--database DSN] [--admin] NAME
   catalogd key create    [--database DSN] --tenant TENANT_ID
+  catalogd openapi
   catalogd version
 
 DSN is sqlite:PATH (default sqlite:catalog.db; env CATALOG_DATABASE) or postgres://...
@@ -75,6 +77,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return createTenant(ctx, rest[1:], stdout)
 		}
 		return createKey(ctx, rest[1:], stdout)
+	case "openapi":
+		_, err := stdout.Write(server.New(nil, slog.New(slog.DiscardHandler)).OpenAPI())
+		return err
 	case "version", "--version":
 		fmt.Fprintln(stdout, "catalogd", version)
 		return nil

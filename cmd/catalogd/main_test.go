@@ -154,6 +154,10 @@ func TestUsageErrors(t *testing.T) {
 	if err != nil || !strings.Contains(out, "schema is at version 1") {
 		t.Fatalf("migrate: %q %v", out, err)
 	}
+	out, _, err = run(t, "openapi")
+	if err != nil || !strings.Contains(out, `"openapi": "3.0.3"`) || !strings.Contains(out, `"/v1/services/{ServiceId}"`) {
+		t.Fatalf("openapi: %v %.200q", err, out)
+	}
 	_, errOut, err := run(t, "migrate", "--database", "oracle://x")
 	if err == nil || !strings.Contains(errOut, "must start with sqlite: or postgres://") {
 		t.Fatalf("bad DSN: %v %q", err, errOut)

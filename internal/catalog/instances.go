@@ -136,19 +136,22 @@ func (c *Catalog) CreateInstance(ctx context.Context, caller Caller, req api.Cre
 	return out, etag(inst.Revision), created, err
 }
 
-// loadInstance reads an instance of the caller's tenant; other tenants' instances and
-// deleted ones are NotFound.
-func loadInstance(ctx context.Context, q store.Queries, caller Caller, id string) (store.Instance, error) {
+// loadInstance reads an instance of the caller's tenant, guarded by an If-Match header
+// (empty: no guard); other tenants' instances and deleted ones are NotFound.
+func loadInstance(ctx context.Context, q store.Queries, caller Caller, id, ifMatch string) (store.Instance, error) {
 	inst, err := q.GetInstance(ctx, id)
 	if err == nil && (inst.TenantID != caller.TenantID || inst.Status == api.InstanceDeleted) {
 		err = store.ErrNotFound
 	}
-	return inst, storeErr(err, "ServiceInstance", id)
+	if err != nil {
+		return inst, storeErr(err, "ServiceInstance", id)
+	}
+	return inst, checkIfMatch(ifMatch, etag(inst.Revision), "service instance "+id)
 }
 
 // GetInstance reads one of the caller's instances.
 func (c *Catalog) GetInstance(ctx context.Context, caller Caller, id string) (api.ServiceInstance, string, error) {
-	inst, err := loadInstance(ctx, c.store, caller, id)
+	inst, err := loadInstance(ctx, c.store, caller, id, "")
 	if err != nil {
 		return api.ServiceInstance{}, "", err
 	}
@@ -230,11 +233,8 @@ func (c *Catalog) UpdateInstance(ctx context.Context, caller Caller, id string, 
 	var inst store.Instance
 	err := c.store.InTx(ctx, func(q store.Queries) error {
 		var err error
-		inst, err = loadInstance(ctx, q, caller, id)
+		inst, err = loadInstance(ctx, q, caller, id, ifMatch)
 		if err != nil {
-			return err
-		}
-		if err := checkIfMatch(ifMatch, etag(inst.Revision), "service instance "+id); err != nil {
 			return err
 		}
 		var current map[string]any
@@ -368,11 +368,8 @@ func (c *Catalog) DeleteInstance(ctx context.Context, caller Caller, id, ifMatch
 	var inst store.Instance
 	err = c.store.InTx(ctx, func(q store.Queries) error {
 		var err error
-		inst, err = loadInstance(ctx, q, caller, id)
+		inst, err = loadInstance(ctx, q, caller, id, ifMatch)
 		if err != nil {
-			return err
-		}
-		if err := checkIfMatch(ifMatch, etag(inst.Revision), "service instance "+id); err != nil {
 			return err
 		}
 		active, err := activeOperation(ctx, q, id)

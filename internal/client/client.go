@@ -176,7 +176,8 @@ type transportError struct{ err error }
 func (e *transportError) Error() string { return e.err.Error() }
 func (e *transportError) Unwrap() error { return e.err }
 
-// retryable: connection failures, 429 and 5xx but 501.
+// retryable: connection failures, 429, 5xx but 501, and a create whose idempotency key is
+// held by a request still in flight.
 func retryable(err error) bool {
 	var te *transportError
 	if errors.As(err, &te) {
@@ -184,7 +185,8 @@ func retryable(err error) bool {
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.StatusCode == http.StatusTooManyRequests || (ae.StatusCode >= 500 && ae.StatusCode != http.StatusNotImplemented)
+		return ae.StatusCode == http.StatusTooManyRequests || (ae.StatusCode >= 500 && ae.StatusCode != http.StatusNotImplemented) ||
+			ae.Code == "IdempotencyKeyInUse"
 	}
 	return false
 }

@@ -95,3 +95,37 @@ func TestNoRetryPastTheContext(t *testing.T) {
 		t.Fatalf("retries ran past the context: %v", time.Since(start))
 	}
 }
+
+// TestConcurrentCreatesWithOneKey: requests racing with one idempotency key make one service.
+func TestConcurrentCreatesWithOneKey(t *testing.T) {
+	env := catalogtest.Start(t)
+	_, key, err := env.Catalog.CreateTenant(context.Background(), "acme", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := client.New(client.Config{Endpoint: env.URL, APIKey: key, RetryWait: 5 * time.Millisecond, MaxRetries: 20})
+	const n = 16
+	ids := make(chan string, n)
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			svc, _, err := c.CreateService(context.Background(), catalogtest.PrivateService("Raced"), "one-key")
+			ids <- svc.ServiceId
+			errs <- err
+		}()
+	}
+	seen := map[string]bool{}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Fatalf("racing create: %v", err)
+		}
+		seen[<-ids] = true
+	}
+	list, err := c.ListServices(context.Background(), client.ListServicesOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 1 || len(list.Services) != 1 {
+		t.Fatalf("%d racing creates answered %d ids and made %d services", n, len(seen), len(list.Services))
+	}
+}
