@@ -106,7 +106,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", errUsage, fs.Name(), err)
+			return nil, fmt.Errorf("%w: %s: %w", errUsage, fs.Name(), err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -238,7 +238,7 @@ func envOr(name, def string) string {
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	var lv slog.Level
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("%w: --log-level %q: %v", errUsage, level, err)
+		return nil, fmt.Errorf("%w: --log-level %q: %w", errUsage, level, err)
 	}
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {

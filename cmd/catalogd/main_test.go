@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -62,7 +63,7 @@ func TestServeAdminAndShutdown(t *testing.T) {
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { serve.Process.Kill() })
+	t.Cleanup(func() { _ = serve.Process.Kill() })
 	logs := make(chan string, 100)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -145,8 +146,8 @@ func waitReady(t *testing.T, base string) {
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{{}, {"frobnicate"}, {"tenant"}, {"tenant", "create"}, {"key", "create"}, {"serve", "--log-format", "xml"}, {"serve", "extra"}} {
 		_, errOut, err := run(t, args...)
-		ee, ok := err.(*exec.ExitError)
-		if !ok || ee.ExitCode() != 2 || !strings.Contains(errOut, "Usage:") {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(errOut, "Usage:") {
 			t.Errorf("catalogd %q: %v, stderr %q; want exit 2 with usage", args, err, errOut)
 		}
 	}

@@ -114,7 +114,7 @@ func (c *Client) do(ctx context.Context, req request, out any) (Response, error)
 		}
 		select {
 		case <-ctx.Done():
-			return resp, fmt.Errorf("%w (gave up retrying: %v)", err, ctx.Err())
+			return resp, fmt.Errorf("%w (gave up retrying: %w)", err, ctx.Err())
 		case <-time.After(wait):
 		}
 		wait *= 2

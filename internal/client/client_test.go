@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -71,8 +72,8 @@ func TestErrorsAreTyped(t *testing.T) {
 	if !client.IsNotFound(err) {
 		t.Fatalf("got %v", err)
 	}
-	e := err.(*client.APIError)
-	if e.Code != "EntityNotExist.Service" || e.RequestId == "" || e.StatusCode != 404 {
+	var e *client.APIError
+	if !errors.As(err, &e) || e.Code != "EntityNotExist.Service" || e.RequestId == "" || e.StatusCode != 404 {
 		t.Fatalf("%+v", e)
 	}
 	if _, err := client.New(client.Config{Endpoint: "localhost:8080"}); err == nil {

@@ -1,6 +1,7 @@
 package planspec_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -83,8 +84,8 @@ func TestResolveParameters(t *testing.T) {
 				if err == nil {
 					t.Fatalf("accepted: %v", got)
 				}
-				fe, ok := err.(*planspec.FieldError)
-				if !ok || fe.Field != "Parameters" {
+				var fe *planspec.FieldError
+				if !errors.As(err, &fe) || fe.Field != "Parameters" {
 					t.Fatalf("error %T %v, want a Parameters FieldError", err, err)
 				}
 				if want := strings.Join(tc.errs, "; "); fe.Message != want {

@@ -105,7 +105,7 @@ func plansNode(doc *yaml.Node) (*yaml.Node, error) {
 
 func parsePlan(n *yaml.Node) (Plan, error) {
 	if n.Kind != yaml.MappingNode {
-		return Plan{}, fmt.Errorf("line %d: each plan must be a mapping with Name, Description, Metadata, ...", n.Line)
+		return Plan{}, fmt.Errorf("line %d: each plan must be a mapping of Name, Description, Metadata and the other plan keys", n.Line)
 	}
 	if err := knownKeys(n, planKeys, "plan"); err != nil {
 		return Plan{}, err

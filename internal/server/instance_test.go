@@ -74,9 +74,9 @@ func TestPlans(t *testing.T) {
 	_, _, err = c.PutPlan(ctx, svc.ServiceId, "small", api.PutPlanRequest{Description: "v3"}, stale.ETag)
 	apiErr(t, err, 412, "PreconditionFailed")
 	_, _, err = c.PutPlan(ctx, svc.ServiceId, "bad", api.PutPlanRequest{Metadata: map[string]api.ParameterSpec{"k": {Type: "decimal"}}}, "")
-	e := apiErr(t, err, 400, "InvalidParameter.Metadata")
-	if !strings.Contains(e.Message, `Metadata key "k": type "decimal" is not one of`) {
-		t.Fatalf("message %q", e.Message)
+	msg := apiErr(t, err, 400, "InvalidParameter.Metadata")
+	if !strings.Contains(msg, `Metadata key "k": type "decimal" is not one of`) {
+		t.Fatalf("message %q", msg)
 	}
 	ok(t, c.DeletePlan(ctx, svc.ServiceId, "small", ""))
 	_, _, err = c.GetPlan(ctx, svc.ServiceId, "small")
@@ -100,26 +100,26 @@ func TestOrderChangeDeleteInstance(t *testing.T) {
 	bad := order
 	bad.Parameters = map[string]any{"size": 500, "region": "us", "colour": "red"}
 	_, _, err = c.CreateInstance(ctx, bad, "")
-	e := apiErr(t, err, 400, "InvalidParameter.Parameters")
+	msg := apiErr(t, err, 400, "InvalidParameter.Parameters")
 	for _, want := range []string{`parameter "colour": is not a parameter of plan "custom"`, `parameter "name": is required`,
 		`parameter "region": is read_only`, `parameter "size": value 500 is above range_max 100`} {
-		if !strings.Contains(e.Message, want) {
-			t.Errorf("message %q lacks %q", e.Message, want)
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q lacks %q", msg, want)
 		}
 	}
 	bad = order
 	bad.PlanName = "medium"
 	_, _, err = c.CreateInstance(ctx, bad, "")
-	e = apiErr(t, err, 400, "InvalidParameter.PlanName")
-	if !strings.Contains(e.Message, "its plans: custom, large, small") {
-		t.Fatalf("message %q", e.Message)
+	msg = apiErr(t, err, 400, "InvalidParameter.PlanName")
+	if !strings.Contains(msg, "its plans: custom, large, small") {
+		t.Fatalf("message %q", msg)
 	}
 	bad = order
 	bad.PlanName, bad.Parameters = "large", map[string]any{"Key_2": "other"}
 	_, _, err = c.CreateInstance(ctx, bad, "")
-	e = apiErr(t, err, 400, "InvalidParameter.Parameters")
-	if !strings.Contains(e.Message, `cannot be set in plan "large"`) {
-		t.Fatalf("message %q", e.Message)
+	msg = apiErr(t, err, 400, "InvalidParameter.Parameters")
+	if !strings.Contains(msg, `cannot be set in plan "large"`) {
+		t.Fatalf("message %q", msg)
 	}
 
 	dry := order
@@ -159,9 +159,9 @@ func TestOrderChangeDeleteInstance(t *testing.T) {
 
 	// changed: false holds even before provisioning.
 	_, _, err = c.UpdateInstance(ctx, inst.ServiceInstanceId, api.UpdateServiceInstanceRequest{Parameters: map[string]any{"name": "orders", "zone": "b"}}, "")
-	e = apiErr(t, err, 400, "InvalidParameter.Parameters")
-	if !strings.Contains(e.Message, `parameter "zone": cannot be changed after the instance is created (changed: false)`) {
-		t.Fatalf("message %q", e.Message)
+	msg = apiErr(t, err, 400, "InvalidParameter.Parameters")
+	if !strings.Contains(msg, `parameter "zone": cannot be changed after the instance is created (changed: false)`) {
+		t.Fatalf("message %q", msg)
 	}
 	// While provisioning has not started, a change is folded into the queued Provision.
 	_, got, err := c.GetInstance(ctx, inst.ServiceInstanceId)

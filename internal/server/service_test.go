@@ -18,7 +18,8 @@ import (
 
 var ctx = context.Background()
 
-func apiErr(t *testing.T, err error, status int, code string) *client.APIError {
+// apiErr checks that err is the API error status/code and returns its message.
+func apiErr(t *testing.T, err error, status int, code string) string {
 	t.Helper()
 	var e *client.APIError
 	if !errors.As(err, &e) {
@@ -27,7 +28,7 @@ func apiErr(t *testing.T, err error, status int, code string) *client.APIError {
 	if e.StatusCode != status || e.Code != code || e.RequestId == "" {
 		t.Fatalf("got %d %s (RequestId %q): %s; want %d %s", e.StatusCode, e.Code, e.RequestId, e.Message, status, code)
 	}
-	return e
+	return e.Message
 }
 
 func ok(t *testing.T, err error) {
@@ -354,9 +355,9 @@ func TestServiceValidation(t *testing.T) {
 			req.ServiceInfos = append([]api.ServiceInfo{}, base.ServiceInfos...)
 			tc.mutate(&req)
 			_, _, err := c.CreateService(ctx, req, "")
-			e := apiErr(t, err, 400, tc.code)
-			if !strings.Contains(e.Message, tc.msg) {
-				t.Fatalf("message %q, want %q", e.Message, tc.msg)
+			msg := apiErr(t, err, 400, tc.code)
+			if !strings.Contains(msg, tc.msg) {
+				t.Fatalf("message %q, want %q", msg, tc.msg)
 			}
 		})
 	}

@@ -113,7 +113,7 @@ func (q *queries) wrap(err error) error {
 	case errors.Is(err, sql.ErrNoRows):
 		return ErrNotFound
 	case q.d.isUniqueViolation(err):
-		return fmt.Errorf("%w: %v", ErrConflict, err)
+		return fmt.Errorf("%w: %w", ErrConflict, err)
 	}
 	return err
 }

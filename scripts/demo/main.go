@@ -133,7 +133,7 @@ func run(catalogd, plansFile, dir string) error {
 		Parameters: map[string]any{"owner": "team-a", "disk_gb": "500"}}, "")
 	var apiErr *client.APIError
 	if !errors.As(err, &apiErr) {
-		return fmt.Errorf("the bad order was not refused: %v", err)
+		return fmt.Errorf("the bad order was not refused: %w", err)
 	}
 	fmt.Printf("%d %s: %s\n", apiErr.StatusCode, apiErr.Code, apiErr.Message)
 
