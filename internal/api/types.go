@@ -59,8 +59,9 @@ type CreateServiceRequest struct {
 	ClientToken string  `json:"ClientToken,omitempty"`
 }
 
-// UpdateServiceRequest is the body of PATCH /v1/services/{ServiceId}: a merge patch. Fields
-// that are present replace the stored ones; absent (or null) fields are left as they are.
+// UpdateServiceRequest is the body of PATCH /v1/services/{ServiceId}: a JSON merge patch
+// (RFC 7386). Present fields replace the stored ones, objects merge key by key, lists are
+// replaced whole, null clears a field, and absent fields are left as they are.
 type UpdateServiceRequest struct {
 	ServiceSpec
 	Tags   []Tag   `json:"Tags,omitempty"`

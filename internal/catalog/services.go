@@ -336,7 +336,7 @@ func (c *Catalog) ListServiceVersions(ctx context.Context, caller Caller, id str
 	return out, err
 }
 
-// UpdateService applies a merge patch (the JSON of an api.UpdateServiceRequest) to the
+// UpdateService applies a JSON merge patch (of an api.UpdateServiceRequest) to the
 // service's latest version. A Draft version changes in place. When the latest version is
 // published (Online or Offline), a change to its content creates a new Draft version, which
 // becomes the default once published: published versions never change. Tags and the broker
@@ -369,9 +369,8 @@ func (c *Catalog) UpdateService(ctx context.Context, caller Caller, id string, p
 		if broker.Url != "" {
 			req.Broker = &broker
 		}
-		// Decoding the patch over the current values merges it: present fields replace.
-		if err := json.Unmarshal(patch, &req); err != nil {
-			return Invalid("Body", "the request body does not fit an UpdateServiceRequest: %v", err)
+		if req, err = applyMergePatch(req, patch); err != nil {
+			return err
 		}
 		if req.Broker != nil && req.Broker.Password == "" {
 			req.Broker.Password = svc.BrokerPassword
@@ -414,6 +413,42 @@ func (c *Catalog) UpdateService(ctx context.Context, caller Caller, id string, p
 		return api.Service{}, "", err
 	}
 	return c.GetService(ctx, caller, id, version, false)
+}
+
+// applyMergePatch applies a JSON merge patch (RFC 7386) to an update request: objects merge
+// key by key, lists are replaced whole, null clears a field.
+func applyMergePatch(current api.UpdateServiceRequest, patch []byte) (api.UpdateServiceRequest, error) {
+	var doc, p any
+	if err := decodeJSON(mustJSON(current), &doc); err != nil {
+		return current, err
+	}
+	if err := decodeJSON(patch, &p); err != nil {
+		return current, Invalid("Body", "the request body is not a JSON object: %v", err)
+	}
+	var out api.UpdateServiceRequest
+	if err := json.Unmarshal(mustJSON(mergePatch(doc, p)), &out); err != nil {
+		return current, Invalid("Body", "the request body does not fit an UpdateServiceRequest: %v", err)
+	}
+	return out, nil
+}
+
+func mergePatch(target, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	t, ok := target.(map[string]any)
+	if !ok {
+		t = map[string]any{}
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(t, k)
+			continue
+		}
+		t[k] = mergePatch(t[k], v)
+	}
+	return t
 }
 
 // DeleteService deletes a service with all its versions and plans. A service with live

@@ -201,6 +201,18 @@ func TestPrivateLifecycleAndVersions(t *testing.T) {
 	if v2.Version != "2" || v2.Status != api.ServiceDraft || v2.VersionName != "second" || v2.Tags[0].Key != "team" {
 		t.Fatalf("published update gave v%s %s %q", v2.Version, v2.Status, v2.VersionName)
 	}
+	// Merge patch: a replaced list element does not inherit old fields; objects merge; null clears.
+	key := keyOf(t, env, c)
+	if a := call(t, env, key, "PATCH", "/v1/services/"+id, `{"ServiceInfos":[{"Locale":"zh-CN","Name":"数据库"}],"VersionName":null}`); a.status != 200 {
+		t.Fatalf("patch: %d %s", a.status, a.raw)
+	}
+	v2, _, err = c.GetService(ctx, id, client.GetServiceOptions{ServiceVersion: "2"})
+	ok(t, err)
+	if len(v2.ServiceInfos) != 1 || v2.ServiceInfos[0].Locale != "zh-CN" || v2.ServiceInfos[0].ShortDescription != "" || v2.VersionName != "" {
+		t.Fatalf("after merge patch: %+v, VersionName %q", v2.ServiceInfos, v2.VersionName)
+	}
+	_, _, err = c.UpdateService(ctx, id, api.UpdateServiceRequest{ServiceSpec: api.ServiceSpec{VersionName: "second"}}, "")
+	ok(t, err)
 	def, _, err := c.GetService(ctx, id, client.GetServiceOptions{})
 	ok(t, err)
 	if def.Version != "1" || def.VersionName != "first" || def.Status != api.ServiceOnline {
@@ -386,6 +398,9 @@ func TestBrokerPasswordIsWriteOnly(t *testing.T) {
 	ok(t, err)
 	stored, err := env.Store.GetService(ctx, svc.ServiceId)
 	ok(t, err)
+	if !strings.Contains(upd.DeployMetadata, `"Username":"admin"`) || !strings.Contains(upd.DeployMetadata, `"ServiceName":"db"`) {
+		t.Fatalf("a patch of Broker.Url lost the other broker fields: %s", upd.DeployMetadata)
+	}
 	if stored.BrokerPassword != "s3cret-pw" || !strings.Contains(upd.DeployMetadata, "9998") {
 		t.Fatalf("password %q after URL change, metadata %s", stored.BrokerPassword, upd.DeployMetadata)
 	}
