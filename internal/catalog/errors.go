@@ -53,11 +53,6 @@ func Conflict(code, format string, args ...any) *Error {
 	return newError(KindConflict, code, format, args...)
 }
 
-// Semantic reports a request that is well-formed but cannot be honoured as it stands.
-func Semantic(code, format string, args ...any) *Error {
-	return newError(KindSemantic, code, format, args...)
-}
-
 // PreconditionFailed reports an If-Match mismatch.
 func PreconditionFailed(what string) *Error {
 	return newError(KindPrecondition, "PreconditionFailed",
@@ -86,10 +81,4 @@ func AsError(err error) (*Error, bool) {
 		return Invalid(fe.Field, "%s", fe.Message), true
 	}
 	return nil, false
-}
-
-// IsKind tells whether err is a domain error of the given kind.
-func IsKind(err error, kind Kind) bool {
-	e, ok := AsError(err)
-	return ok && e.Kind == kind
 }
