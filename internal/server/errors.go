@@ -106,8 +106,8 @@ func jsonKind(goKind string) string {
 }
 
 // logAttrs are the fields of a request log line. Headers, bodies and keys never appear.
-func logAttrs(r *http.Request, route string, status int, ms float64, tenant string) []any {
-	return []any{slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
+func logAttrs(r *http.Request, route string, status int, ms float64, tenant string) []slog.Attr {
+	return []slog.Attr{slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
 		slog.Int("status", status), slog.Float64("duration_ms", ms), slog.String("request_id", requestID(r.Context())),
 		slog.String("tenant", tenant)}
 }

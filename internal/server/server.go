@@ -143,7 +143,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			elapsed := time.Since(start)
 			s.requests.WithLabelValues(r.Method, name, fmt.Sprint(rec.status)).Inc()
 			s.latency.WithLabelValues(r.Method, name).Observe(elapsed.Seconds())
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs(logAttrs(r, name, rec.status, float64(elapsed.Microseconds())/1000, caller.TenantID))...)
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", logAttrs(r, name, rec.status, float64(elapsed.Microseconds())/1000, caller.TenantID)...)
 		}()
 		if rt.Auth {
 			var err error
@@ -156,14 +156,6 @@ func (s *Server) wrap(rt route) http.Handler {
 			s.writeError(rec, r, err)
 		}
 	})
-}
-
-func attrs(list []any) []slog.Attr {
-	out := make([]slog.Attr, 0, len(list))
-	for _, a := range list {
-		out = append(out, a.(slog.Attr))
-	}
-	return out
 }
 
 func (s *Server) authenticate(r *http.Request) (catalog.Caller, error) {
