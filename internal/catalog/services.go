@@ -194,13 +194,20 @@ func (c *Catalog) GetService(ctx context.Context, caller Caller, id, version str
 			out.Statistic = api.Statistic{AccumulativeInstanceCount: st.Instances, AccumulativeUserCount: st.Users,
 				DeployedServiceInstanceCount: st.DeployedInstances, DeployedUserCount: st.DeployedUsers}
 		}
-		tag, err = c.serviceETag(ctx, q, svc)
+		tag, err = c.serviceETag(ctx, q, svc, v, def)
 		return err
 	})
 	return out, tag, err
 }
 
-func (c *Catalog) serviceETag(ctx context.Context, q store.Queries, svc store.Service) (string, error) {
+// serviceETag tags the whole service; loaded are versions already read, so that the latest
+// one is not read again when it is among them.
+func (c *Catalog) serviceETag(ctx context.Context, q store.Queries, svc store.Service, loaded ...store.ServiceVersion) (string, error) {
+	for _, v := range loaded {
+		if v.Version == svc.LatestVersion {
+			return etag(svc.Revision, int64(svc.LatestVersion), v.Revision), nil
+		}
+	}
 	latest, err := q.GetServiceVersion(ctx, svc.ID, svc.LatestVersion)
 	if err != nil {
 		return "", storeErr(err, "Service", svc.ID)
