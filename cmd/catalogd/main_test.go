@@ -152,7 +152,7 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 	out, _, err := run(t, "migrate", "--database", "sqlite:"+filepath.Join(t.TempDir(), "m.db"))
-	if err != nil || !strings.Contains(out, "schema is at version 1") {
+	if err != nil || !strings.Contains(out, "schema is at version 2") {
 		t.Fatalf("migrate: %q %v", out, err)
 	}
 	out, _, err = run(t, "openapi")

@@ -1,5 +1,7 @@
 package api
 
+import "time"
+
 // ServiceSpec holds the supplier-settable, versioned content of a service. Its fields carry
 // the same names as in the GetService response.
 type ServiceSpec struct {
@@ -193,8 +195,11 @@ type ServiceInstance struct {
 	Parameters        map[string]any `json:"Parameters"`
 	Outputs           map[string]any `json:"Outputs"`
 	Tags              []Tag          `json:"Tags"`
-	CreateTime        string         `json:"CreateTime"`
-	UpdateTime        string         `json:"UpdateTime"`
+	// LastOperation is the newest operation at the broker: a failed update shows here
+	// while the instance keeps running with its previous plan and parameters.
+	LastOperation LastOperation `json:"LastOperation"`
+	CreateTime    string        `json:"CreateTime"`
+	UpdateTime    string        `json:"UpdateTime"`
 }
 
 // ListServiceInstancesResponse is one page of GET /v1/service-instances.
@@ -278,7 +283,30 @@ const (
 	OperationSucceeded  = "Succeeded"
 	OperationFailed     = "Failed"
 	OperationCanceled   = "Canceled"
+	// OperationOrphanMitigation deletes at the broker what a failed provision may have
+	// created there (the OSB spec's orphan mitigation).
+	OperationOrphanMitigation = "OrphanMitigation"
 )
+
+// TimeFormat is how times appear on the API (as in the seed: "2021-05-20T00:00:00Z").
+const TimeFormat = "2006-01-02T15:04:05Z"
+
+// FormatTime writes t as the API does; the zero time is "".
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(TimeFormat)
+}
+
+// LastOperation summarizes the newest operation of an instance.
+type LastOperation struct {
+	OperationId string `json:"OperationId"`
+	Type        string `json:"Type"`
+	State       string `json:"State"`
+	Description string `json:"Description"`
+	UpdateTime  string `json:"UpdateTime"`
+}
 
 // ShowDetailServiceStatistic asks GetService for the Statistic block.
 const ShowDetailServiceStatistic = "ServiceStatistic"

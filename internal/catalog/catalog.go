@@ -13,32 +13,46 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencatalog/terraform-provider-catalog/internal/api"
+	"github.com/opencatalog/terraform-provider-catalog/internal/osb"
 	"github.com/opencatalog/terraform-provider-catalog/internal/store"
 )
 
 // Catalog carries out the catalog's operations for a caller.
 type Catalog struct {
-	store store.Store
-	now   func() time.Time
+	store   store.Store
+	now     func() time.Time
+	brokers *osb.Client
+	queued  func()
+}
+
+// Option configures a Catalog.
+type Option func(*Catalog)
+
+// WithBrokerTimeout bounds the requests the catalog makes to brokers to check their
+// catalogs (when publishing a service and writing its plans).
+func WithBrokerTimeout(d time.Duration) Option {
+	return func(c *Catalog) { c.brokers = osb.New(d) }
+}
+
+// WithQueuedHook calls fn after an operation is queued for the broker (to wake a worker).
+func WithQueuedHook(fn func()) Option {
+	return func(c *Catalog) { c.queued = fn }
 }
 
 // New returns a Catalog over st.
-func New(st store.Store) *Catalog {
-	return &Catalog{store: st, now: func() time.Time { return time.Now().UTC() }}
+func New(st store.Store, opts ...Option) *Catalog {
+	c := &Catalog{store: st, now: func() time.Time { return time.Now().UTC() }, brokers: osb.New(30 * time.Second), queued: func() {}}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // Store returns the catalog's store.
 func (c *Catalog) Store() store.Store { return c.store }
 
-// TimeFormat is how times appear on the API (as in the seed: "2021-05-20T00:00:00Z").
-const TimeFormat = "2006-01-02T15:04:05Z"
-
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(TimeFormat)
-}
+func formatTime(t time.Time) string { return api.FormatTime(t) }
 
 // Paging limits.
 const (

@@ -21,6 +21,7 @@ const (
 	KindConflict                        // state or uniqueness conflict (409)
 	KindPrecondition                    // If-Match did not match (412)
 	KindSemantic                        // well-formed but not acceptable (422)
+	KindBadGateway                      // a broker the request depends on failed (502)
 )
 
 // Error is a domain error with a stable machine-readable Code, such as
@@ -46,6 +47,16 @@ func Invalid(field, format string, args ...any) *Error {
 // object exists in another tenant.
 func NotFound(what, id string) *Error {
 	return newError(KindNotFound, "EntityNotExist."+what, "%s %q does not exist", what, id)
+}
+
+// Semantic reports well-formed input that cannot be accepted (422).
+func Semantic(code, format string, args ...any) *Error {
+	return newError(KindSemantic, code, format, args...)
+}
+
+// BadGateway reports that a broker the request depends on could not be used (502).
+func BadGateway(code, format string, args ...any) *Error {
+	return newError(KindBadGateway, code, format, args...)
 }
 
 // Conflict reports a state or uniqueness conflict.

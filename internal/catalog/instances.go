@@ -12,6 +12,7 @@ import (
 
 	"github.com/opencatalog/terraform-provider-catalog/internal/api"
 	"github.com/opencatalog/terraform-provider-catalog/internal/planspec"
+	"github.com/opencatalog/terraform-provider-catalog/internal/provision"
 	"github.com/opencatalog/terraform-provider-catalog/internal/store"
 )
 
@@ -101,6 +102,9 @@ func (c *Catalog) CreateInstance(ctx context.Context, caller Caller, req api.Cre
 		if err != nil {
 			return err
 		}
+		if err := orderableDeployType(req.ServiceId, v); err != nil {
+			return err
+		}
 		plan, err := orderPlan(ctx, q, req.ServiceId, req.PlanName)
 		if err != nil {
 			return err
@@ -118,12 +122,13 @@ func (c *Catalog) CreateInstance(ctx context.Context, caller Caller, req api.Cre
 			return nil
 		}
 		created = true
+		op := store.Operation{ID: newID("op-"), InstanceID: inst.ID, Type: api.OperationProvision, State: api.OperationPending,
+			PlanName: req.PlanName, Parameters: inst.Parameters, PreviousValues: []byte("{}"), Description: "queued", CreateTime: now, UpdateTime: now}
+		inst.LastOperation = provision.Summary(op)
 		if err := q.CreateInstance(ctx, inst); err != nil {
 			return fmt.Errorf("create instance: %w", err)
 		}
 		inst.Revision = 1
-		op := store.Operation{ID: newID("op-"), InstanceID: inst.ID, Type: api.OperationProvision, State: api.OperationPending,
-			PlanName: req.PlanName, Parameters: inst.Parameters, PreviousValues: []byte("{}"), CreateTime: now, UpdateTime: now}
 		if err := q.CreateOperation(ctx, op); err != nil {
 			return fmt.Errorf("queue provision operation: %w", err)
 		}
@@ -131,6 +136,9 @@ func (c *Catalog) CreateInstance(ctx context.Context, caller Caller, req api.Cre
 	})
 	if err != nil {
 		return out, "", false, err
+	}
+	if created {
+		c.queued()
 	}
 	out, err = instanceView(inst)
 	return out, etag(inst.Revision), created, err
@@ -197,20 +205,25 @@ func (c *Catalog) ListInstances(ctx context.Context, caller Caller, query Instan
 }
 
 // activeOperation returns the newest operation of an instance if it is still Pending or
-// InProgress.
-func activeOperation(ctx context.Context, q store.Queries, instanceID string) (*store.Operation, error) {
+// InProgress, and whether the instance was ever provisioned.
+func activeOperation(ctx context.Context, q store.Queries, instanceID string) (active *store.Operation, provisioned bool, err error) {
 	ops, err := q.ListOperations(ctx, instanceID)
 	if err != nil {
-		return nil, fmt.Errorf("list operations of %s: %w", instanceID, err)
+		return nil, false, fmt.Errorf("list operations of %s: %w", instanceID, err)
+	}
+	for _, o := range ops {
+		if o.Type == api.OperationProvision && o.State == api.OperationSucceeded {
+			provisioned = true
+		}
 	}
 	if len(ops) == 0 {
-		return nil, nil
+		return nil, provisioned, nil
 	}
 	last := ops[len(ops)-1]
 	if last.State == api.OperationPending || last.State == api.OperationInProgress {
-		return &last, nil
+		return &last, provisioned, nil
 	}
-	return nil, nil
+	return nil, provisioned, nil
 }
 
 // UpdateInstance changes an instance's plan, parameters, name or tags. Parameters, when
@@ -285,6 +298,7 @@ func (c *Catalog) UpdateInstance(ctx context.Context, caller Caller, id string, 
 	if err != nil {
 		return api.ServiceInstance{}, "", err
 	}
+	c.queued()
 	out, err := instanceView(inst)
 	return out, etag(inst.Revision), err
 }
@@ -292,7 +306,7 @@ func (c *Catalog) UpdateInstance(ctx context.Context, caller Caller, id string, 
 // queueChange records a plan or parameter change of inst for the broker.
 func (c *Catalog) queueChange(ctx context.Context, q store.Queries, inst *store.Instance, planName string, current, next map[string]any) error {
 	now := c.now()
-	active, err := activeOperation(ctx, q, inst.ID)
+	active, provisioned, err := activeOperation(ctx, q, inst.ID)
 	if err != nil {
 		return err
 	}
@@ -302,16 +316,17 @@ func (c *Catalog) queueChange(ctx context.Context, q store.Queries, inst *store.
 		if err := q.UpdateOperation(ctx, *active); err != nil {
 			return storeErr(err, "Operation", active.ID)
 		}
-		inst.PlanName, inst.Parameters = planName, mustJSON(next)
+		inst.PlanName, inst.Parameters, inst.LastOperation = planName, mustJSON(next), provision.Summary(*active)
 		return nil
 	}
 	if active != nil {
 		return Conflict("OperationConflict", "service instance %s has a %s operation %s; retry when it has finished",
 			inst.ID, active.Type, strings.ToLower(active.State))
 	}
-	switch inst.Status {
-	case api.InstanceDeployed, api.InstanceDeployedFailed:
-	default:
+	switch {
+	case inst.Status == api.InstanceDeployedFailed && !provisioned:
+		return Conflict("IncorrectInstanceStatus", "service instance %s was never provisioned (%s); delete it and order again", inst.ID, inst.StatusDetail)
+	case inst.Status != api.InstanceDeployed && inst.Status != api.InstanceDeployedFailed:
 		return Conflict("IncorrectInstanceStatus", "service instance %s is %s and cannot be changed now", inst.ID, inst.Status)
 	}
 	changed, previous := map[string]any{}, map[string]any{}
@@ -335,7 +350,7 @@ func (c *Catalog) queueChange(ctx context.Context, q store.Queries, inst *store.
 		return fmt.Errorf("queue update operation: %w", err)
 	}
 	// The instance keeps its applied plan and values until the broker has taken the change.
-	inst.Status, inst.StatusDetail = api.InstanceUpgrading, "update is queued"
+	inst.Status, inst.StatusDetail, inst.Progress, inst.LastOperation = api.InstanceUpgrading, "update is queued", 0, provision.Summary(op)
 	return nil
 }
 
@@ -372,7 +387,7 @@ func (c *Catalog) DeleteInstance(ctx context.Context, caller Caller, id, ifMatch
 		if err != nil {
 			return err
 		}
-		active, err := activeOperation(ctx, q, id)
+		active, _, err := activeOperation(ctx, q, id)
 		if err != nil {
 			return err
 		}
@@ -383,7 +398,16 @@ func (c *Catalog) DeleteInstance(ctx context.Context, caller Caller, id, ifMatch
 			if err := q.UpdateOperation(ctx, *active); err != nil {
 				return storeErr(err, "Operation", active.ID)
 			}
-			inst.Status, inst.StatusDetail, inst.Progress = api.InstanceDeleted, "deleted before provisioning started", 0
+			inst.Status, inst.StatusDetail, inst.Progress, inst.LastOperation = api.InstanceDeleted, "deleted before provisioning started", 0, provision.Summary(*active)
+		case active != nil && active.Type == api.OperationOrphanMitigation:
+			// Orphan mitigation is already deleting the instance at the broker: it becomes
+			// the instance's deprovisioning.
+			active.Type, active.UpdateTime = api.OperationDeprovision, now
+			if err := q.UpdateOperation(ctx, *active); err != nil {
+				return storeErr(err, "Operation", active.ID)
+			}
+			inst.Status, inst.StatusDetail, inst.Progress, inst.LastOperation = api.InstanceDeleting, "deleting at the broker", 0, provision.Summary(*active)
+			accepted = true
 		case active != nil && active.Type == api.OperationDeprovision:
 			accepted = true // already being deleted: the retry succeeds
 			return nil
@@ -392,16 +416,20 @@ func (c *Catalog) DeleteInstance(ctx context.Context, caller Caller, id, ifMatch
 				id, active.Type, strings.ToLower(active.State))
 		default:
 			op := store.Operation{ID: newID("op-"), InstanceID: id, Type: api.OperationDeprovision, State: api.OperationPending,
-				PlanName: inst.PlanName, Parameters: []byte("{}"), PreviousValues: []byte("{}"), CreateTime: now, UpdateTime: now}
+				PlanName: inst.PlanName, Parameters: []byte("{}"), PreviousValues: []byte("{}"), Description: "queued", CreateTime: now, UpdateTime: now}
 			if err := q.CreateOperation(ctx, op); err != nil {
 				return fmt.Errorf("queue deprovision operation: %w", err)
 			}
-			inst.Status, inst.StatusDetail, accepted = api.InstanceDeleting, "deprovisioning is queued", true
+			inst.Status, inst.StatusDetail, inst.Progress, inst.LastOperation = api.InstanceDeleting, "deprovisioning is queued", 0, provision.Summary(op)
+			accepted = true
 		}
 		return saveInstance(ctx, q, &inst, now)
 	})
 	if err != nil {
 		return out, false, err
+	}
+	if accepted {
+		c.queued()
 	}
 	out, err = instanceView(inst)
 	return out, accepted, err
@@ -454,7 +482,7 @@ func instanceView(i store.Instance) (api.ServiceInstance, error) {
 	for _, f := range []struct {
 		data []byte
 		into any
-	}{{i.Parameters, &out.Parameters}, {i.Outputs, &out.Outputs}, {i.Tags, &out.Tags}} {
+	}{{i.Parameters, &out.Parameters}, {i.Outputs, &out.Outputs}, {i.Tags, &out.Tags}, {i.LastOperation, &out.LastOperation}} {
 		if err := decodeJSON(f.data, f.into); err != nil {
 			return out, fmt.Errorf("instance %s: %w", i.ID, err)
 		}

@@ -18,6 +18,11 @@ func (c *Catalog) PutPlan(ctx context.Context, caller Caller, serviceID, name st
 	if err != nil {
 		return plan, "", false, err
 	}
+	// A broker-provisioned service's plans must all be plans the broker offers. The broker is
+	// read outside the transaction, so that a slow broker holds no lock.
+	if err := c.checkBroker(ctx, caller, serviceID, &store.Plan{ServiceID: serviceID, Name: name, Spec: mustJSON(spec)}); err != nil {
+		return plan, "", false, err
+	}
 	err = c.store.InTx(ctx, func(q store.Queries) error {
 		if _, _, err := c.loadOwnService(ctx, q, caller, serviceID); err != nil {
 			return err

@@ -528,6 +528,11 @@ func Transition(from, action string, public bool) (string, bool) {
 // version for publish, approve and reject; for offline, every published version). approve
 // and reject are for platform admins.
 func (c *Catalog) ChangeServiceStatus(ctx context.Context, caller Caller, id, action string, req api.ServiceLifecycleRequest, ifMatch string) (api.Service, string, error) {
+	if action == ActionPublish {
+		if err := c.checkBroker(ctx, caller, id, nil); err != nil {
+			return api.Service{}, "", err
+		}
+	}
 	var shown string
 	err := c.store.InTx(ctx, func(q store.Queries) error {
 		var svc store.Service

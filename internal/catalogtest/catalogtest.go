@@ -19,6 +19,8 @@ import (
 	"github.com/opencatalog/terraform-provider-catalog/internal/api"
 	"github.com/opencatalog/terraform-provider-catalog/internal/catalog"
 	"github.com/opencatalog/terraform-provider-catalog/internal/client"
+	"github.com/opencatalog/terraform-provider-catalog/internal/osbtest"
+	"github.com/opencatalog/terraform-provider-catalog/internal/provision"
 	"github.com/opencatalog/terraform-provider-catalog/internal/server"
 	"github.com/opencatalog/terraform-provider-catalog/internal/store"
 )
@@ -30,17 +32,36 @@ type Env struct {
 	Store   store.Store
 	Catalog *catalog.Catalog
 	Server  *server.Server
+	// Worker provisions instances (nil with NoWorker).
+	Worker *provision.Worker
 }
 
-// Start runs a catalog on a fresh database, stopped when the test ends: an SQLite file in
-// t.TempDir(), or a schema of its own in the test PostgreSQL server when
-// CATALOG_TEST_BACKEND=postgres.
-func Start(t testing.TB) *Env {
+// Options change how a test catalog runs.
+type Options struct {
+	// NoWorker leaves queued operations queued (to test the queue itself).
+	NoWorker bool
+	// Worker tunes the provisioning worker; zero fields take FastWorker's values.
+	Worker provision.Config
+}
+
+// FastWorker is the worker configuration of tests: short polls and timeouts, so that tests
+// of slow brokers take seconds.
+var FastWorker = provision.Config{PollInterval: 20 * time.Millisecond, MaxPollInterval: 200 * time.Millisecond,
+	MaxPollingDuration: 30 * time.Second, BrokerTimeout: 2 * time.Second, Lease: 3 * time.Second, Scan: 50 * time.Millisecond}
+
+// Start runs a catalog with its provisioning worker on a fresh database, stopped when the
+// test ends: an SQLite file in t.TempDir(), or a schema of its own in the test PostgreSQL
+// server when CATALOG_TEST_BACKEND=postgres.
+func Start(t testing.TB, opts ...Options) *Env {
 	t.Helper()
-	if os.Getenv("CATALOG_TEST_BACKEND") == "postgres" {
-		return StartDSN(t, PostgresDSN(t))
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
 	}
-	return StartDSN(t, "sqlite:"+filepath.Join(t.TempDir(), "catalog.db"))
+	if os.Getenv("CATALOG_TEST_BACKEND") == "postgres" {
+		return StartDSN(t, PostgresDSN(t), o)
+	}
+	return StartDSN(t, "sqlite:"+filepath.Join(t.TempDir(), "catalog.db"), o)
 }
 
 // PostgresDSN returns a DSN of a fresh schema in the test PostgreSQL server
@@ -80,7 +101,7 @@ func PostgresDSN(t testing.TB) string {
 var schemaSeq atomic.Int64
 
 // StartDSN runs a catalog on the given database.
-func StartDSN(t testing.TB, dsn string) *Env {
+func StartDSN(t testing.TB, dsn string, o Options) *Env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -88,14 +109,73 @@ func StartDSN(t testing.TB, dsn string) *Env {
 	if err != nil {
 		t.Fatalf("open store %s: %v", dsn, err)
 	}
-	cat := catalog.New(st)
-	srv := server.New(cat, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	hs := httptest.NewServer(srv)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	env := &Env{DSN: dsn, Store: st}
+	var catOpts []catalog.Option
+	if !o.NoWorker {
+		env.Worker = provision.New(st, fill(o.Worker, FastWorker), log)
+		catOpts = append(catOpts, catalog.WithQueuedHook(env.Worker.Wake))
+	}
+	env.Catalog = catalog.New(st, catOpts...)
+	env.Server = server.New(env.Catalog, log)
+	hs := httptest.NewServer(env.Server)
+	env.URL = hs.URL
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if env.Worker != nil {
+			env.Worker.Run(runCtx)
+		}
+	}()
 	t.Cleanup(func() {
+		stop()
+		<-done
 		hs.Close()
 		st.Close()
 	})
-	return &Env{URL: hs.URL, DSN: dsn, Store: st, Catalog: cat, Server: srv}
+	return env
+}
+
+// fill takes each unset field of c from def.
+func fill(c, def provision.Config) provision.Config {
+	for _, f := range []struct{ v, d *time.Duration }{{&c.PollInterval, &def.PollInterval}, {&c.MaxPollInterval, &def.MaxPollInterval},
+		{&c.MaxPollingDuration, &def.MaxPollingDuration}, {&c.BrokerTimeout, &def.BrokerTimeout}, {&c.Lease, &def.Lease}, {&c.Scan, &def.Scan}} {
+		if *f.v == 0 {
+			*f.v = *f.d
+		}
+	}
+	return c
+}
+
+// BrokeredService is a minimal valid private service provisioned by the test broker b.
+func BrokeredService(b *osbtest.Broker, name string) api.CreateServiceRequest {
+	req := PrivateService(name)
+	req.DeployType = catalog.DeployTypeBroker
+	req.Broker = &api.Broker{Url: b.URL, Username: b.Username, Password: b.Password}
+	return req
+}
+
+// WaitInstance polls an instance until its status is one of want (or the test's patience
+// runs out) and returns it.
+func WaitInstance(t testing.TB, c *client.Client, id string, want ...string) api.ServiceInstance {
+	t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		inst, _, err := c.GetInstance(context.Background(), id)
+		if err != nil {
+			t.Fatalf("read instance %s: %v", id, err)
+		}
+		for _, s := range want {
+			if inst.Status == s {
+				return inst
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("instance %s is %s (%q), not %v", id, inst.Status, inst.StatusDetail, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // Tenant creates a tenant and returns its id and a client holding its API key.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/opencatalog/terraform-provider-catalog/internal/api"
 	"github.com/opencatalog/terraform-provider-catalog/internal/catalogtest"
+	"github.com/opencatalog/terraform-provider-catalog/internal/osbtest"
 	"github.com/opencatalog/terraform-provider-catalog/internal/client"
 )
 
@@ -50,7 +51,8 @@ func TestTenantIsolation(t *testing.T) {
 	_, a := env.Tenant(t, "a")
 	_, bClient := env.Tenant(t, "b")
 	bKey := keyOf(t, env, bClient)
-	svcID := catalogtest.PublishedService(t, a, catalogtest.PrivateService("Private"), map[string]api.PutPlanRequest{"small": {}})
+	broker := osbtest.Start(t, "small")
+	svcID := catalogtest.PublishedService(t, a, catalogtest.BrokeredService(broker, "Private"), map[string]api.PutPlanRequest{"small": {}})
 	inst, _, err := a.CreateInstance(ctx, api.CreateServiceInstanceRequest{Name: "x", ServiceId: svcID, PlanName: "small"}, "")
 	ok(t, err)
 	const missingSvc, missingInst = "service-00000000000000000000", "si-00000000000000000000"
@@ -208,7 +210,8 @@ func FuzzRequestBodies(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	svcID := catalogtest.PublishedService(f, c, catalogtest.PrivateService("Fuzz"), map[string]api.PutPlanRequest{"small": {}, "custom": {}})
+	broker := osbtest.Start(f, "small", "custom")
+	svcID := catalogtest.PublishedService(f, c, catalogtest.BrokeredService(broker, "Fuzz"), map[string]api.PutPlanRequest{"small": {}, "custom": {}})
 	inst, _, err := c.CreateInstance(ctx, api.CreateServiceInstanceRequest{Name: "i", ServiceId: svcID, PlanName: "custom"}, "")
 	if err != nil {
 		f.Fatal(err)

@@ -21,6 +21,7 @@ var kindStatus = map[catalog.Kind]int{
 	catalog.KindConflict:        http.StatusConflict,
 	catalog.KindPrecondition:    http.StatusPreconditionFailed,
 	catalog.KindSemantic:        http.StatusUnprocessableEntity,
+	catalog.KindBadGateway:      http.StatusBadGateway,
 }
 
 // writeError answers with the error body. Domain errors map to their status; anything else is

@@ -7,6 +7,7 @@ import (
 
 	"github.com/opencatalog/terraform-provider-catalog/internal/api"
 	"github.com/opencatalog/terraform-provider-catalog/internal/catalogtest"
+	"github.com/opencatalog/terraform-provider-catalog/internal/osbtest"
 	"github.com/opencatalog/terraform-provider-catalog/internal/client"
 	"github.com/opencatalog/terraform-provider-catalog/internal/planspec"
 )
@@ -84,9 +85,11 @@ func TestPlans(t *testing.T) {
 }
 
 func TestOrderChangeDeleteInstance(t *testing.T) {
-	env := catalogtest.Start(t)
+	// No worker: this test is about the queue, before anything reaches the broker.
+	env := catalogtest.Start(t, catalogtest.Options{NoWorker: true})
 	_, c := env.Tenant(t, "acme")
-	svc, _, err := c.CreateService(ctx, catalogtest.PrivateService("DB"), "")
+	broker := osbtest.Start(t, "small", "large", "custom")
+	svc, _, err := c.CreateService(ctx, catalogtest.BrokeredService(broker, "DB"), "")
 	ok(t, err)
 	seedPlans(t, c, svc.ServiceId)
 	order := api.CreateServiceInstanceRequest{Name: "db-1", ServiceId: svc.ServiceId, PlanName: "custom", Parameters: map[string]any{"name": "orders", "size": "20"}}
@@ -218,7 +221,7 @@ func TestPublicServicesAcrossTenants(t *testing.T) {
 	_, supplier := env.Tenant(t, "supplier")
 	_, consumer := env.Tenant(t, "consumer")
 	_, admin := env.Admin(t, "platform")
-	req := catalogtest.PrivateService("Shared")
+	req := catalogtest.BrokeredService(osbtest.Start(t, "small", "large", "custom"), "Shared")
 	req.ShareType = "Public"
 	svc, _, err := supplier.CreateService(ctx, req, "")
 	ok(t, err)

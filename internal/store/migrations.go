@@ -107,6 +107,18 @@ CREATE TABLE idempotency_keys (
 	PRIMARY KEY (tenant_id, scope, idem_key)
 );
 `,
+	// 2: the provisioning worker's bookkeeping: when an operation is next due, who holds it,
+	// its progress at the broker (work), and an instance's broker ids and last operation.
+	2: `
+ALTER TABLE operations ADD COLUMN work TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE operations ADD COLUMN next_run BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE operations ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE operations ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE operations ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
+CREATE INDEX operations_due ON operations (state, next_run);
+ALTER TABLE service_instances ADD COLUMN broker TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE service_instances ADD COLUMN last_operation TEXT NOT NULL DEFAULT '{}';
+`,
 }
 
 // SchemaVersion is the schema version this build migrates to.

@@ -390,23 +390,32 @@ func (q *queries) DeletePlan(ctx context.Context, serviceID, name string) error 
 
 // --- instances ---
 
-const instanceColumns = `id, tenant_id, service_id, service_version, plan_name, name, status, progress, status_detail, parameters, outputs, tags, create_time, update_time, revision`
+const instanceColumns = `id, tenant_id, service_id, service_version, plan_name, name, status, progress, status_detail, parameters, outputs, tags, broker, last_operation, create_time, update_time, revision`
 
 func scanInstance(row scanner) (Instance, error) {
 	var i Instance
-	var params, outputs, tags string
+	var params, outputs, tags, broker, lastOp string
 	var created, updated int64
-	err := row.Scan(&i.ID, &i.TenantID, &i.ServiceID, &i.ServiceVersion, &i.PlanName, &i.Name, &i.Status, &i.Progress, &i.StatusDetail, &params, &outputs, &tags, &created, &updated, &i.Revision)
-	i.Parameters, i.Outputs, i.Tags = []byte(params), []byte(outputs), []byte(tags)
+	err := row.Scan(&i.ID, &i.TenantID, &i.ServiceID, &i.ServiceVersion, &i.PlanName, &i.Name, &i.Status, &i.Progress, &i.StatusDetail,
+		&params, &outputs, &tags, &broker, &lastOp, &created, &updated, &i.Revision)
+	i.Parameters, i.Outputs, i.Tags, i.Broker, i.LastOperation = []byte(params), []byte(outputs), []byte(tags), []byte(broker), []byte(lastOp)
 	i.CreateTime, i.UpdateTime = fromMicros(created), fromMicros(updated)
 	return i, err
 }
 
 func (q *queries) CreateInstance(ctx context.Context, i Instance) error {
-	_, err := q.exec(ctx, `INSERT INTO service_instances (`+instanceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+	_, err := q.exec(ctx, `INSERT INTO service_instances (`+instanceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
 		i.ID, i.TenantID, i.ServiceID, i.ServiceVersion, i.PlanName, i.Name, i.Status, i.Progress, i.StatusDetail,
-		string(i.Parameters), string(i.Outputs), string(i.Tags), micros(i.CreateTime), micros(i.UpdateTime))
+		string(i.Parameters), string(i.Outputs), string(i.Tags), jsonOr(i.Broker), jsonOr(i.LastOperation), micros(i.CreateTime), micros(i.UpdateTime))
 	return err
+}
+
+// jsonOr stores an unset JSON object column as {}.
+func jsonOr(b []byte) string {
+	if len(b) == 0 {
+		return "{}"
+	}
+	return string(b)
 }
 
 func (q *queries) GetInstance(ctx context.Context, id string) (Instance, error) {
@@ -415,9 +424,11 @@ func (q *queries) GetInstance(ctx context.Context, id string) (Instance, error) 
 }
 
 func (q *queries) UpdateInstance(ctx context.Context, i Instance) error {
-	return q.execOne(ctx, `UPDATE service_instances SET service_version = ?, plan_name = ?, name = ?, status = ?, progress = ?, status_detail = ?, parameters = ?, outputs = ?, tags = ?, update_time = ?, revision = revision + 1
+	return q.execOne(ctx, `UPDATE service_instances SET service_version = ?, plan_name = ?, name = ?, status = ?, progress = ?, status_detail = ?,
+			parameters = ?, outputs = ?, tags = ?, broker = ?, last_operation = ?, update_time = ?, revision = revision + 1
 		WHERE id = ? AND revision = ?`,
-		i.ServiceVersion, i.PlanName, i.Name, i.Status, i.Progress, i.StatusDetail, string(i.Parameters), string(i.Outputs), string(i.Tags), micros(i.UpdateTime), i.ID, i.Revision)
+		i.ServiceVersion, i.PlanName, i.Name, i.Status, i.Progress, i.StatusDetail, string(i.Parameters), string(i.Outputs), string(i.Tags),
+		jsonOr(i.Broker), jsonOr(i.LastOperation), micros(i.UpdateTime), i.ID, i.Revision)
 }
 
 func (q *queries) ListInstances(ctx context.Context, f InstanceFilter) ([]Instance, error) {
@@ -479,40 +490,63 @@ func (q *queries) ServiceStatistic(ctx context.Context, serviceID string) (Stati
 
 // --- operations ---
 
-const operationColumns = `id, instance_id, seq, type, state, plan_name, parameters, previous_values, description, create_time, update_time`
+const operationColumns = `id, instance_id, seq, type, state, plan_name, parameters, previous_values, description, work, next_run, lease_owner, lease_until, create_time, update_time, revision`
+
+func scanOperation(row scanner) (Operation, error) {
+	var o Operation
+	var params, prev, work string
+	var nextRun, leaseUntil, created, updated int64
+	err := row.Scan(&o.ID, &o.InstanceID, &o.Seq, &o.Type, &o.State, &o.PlanName, &params, &prev, &o.Description, &work,
+		&nextRun, &o.LeaseOwner, &leaseUntil, &created, &updated, &o.Revision)
+	o.Parameters, o.PreviousValues, o.Work = []byte(params), []byte(prev), []byte(work)
+	o.NextRun, o.LeaseUntil = fromMicros(nextRun), fromMicros(leaseUntil)
+	o.CreateTime, o.UpdateTime = fromMicros(created), fromMicros(updated)
+	return o, err
+}
 
 func (q *queries) CreateOperation(ctx context.Context, o Operation) error {
 	_, err := q.exec(ctx, `INSERT INTO operations (`+operationColumns+`)
-		VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM operations WHERE instance_id = ?), ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.ID, o.InstanceID, o.InstanceID, o.Type, o.State, o.PlanName, string(o.Parameters), string(o.PreviousValues), o.Description, micros(o.CreateTime), micros(o.UpdateTime))
+		VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM operations WHERE instance_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		o.ID, o.InstanceID, o.InstanceID, o.Type, o.State, o.PlanName, string(o.Parameters), string(o.PreviousValues), o.Description,
+		jsonOr(o.Work), micros(o.NextRun), o.LeaseOwner, micros(o.LeaseUntil), micros(o.CreateTime), micros(o.UpdateTime))
 	return err
+}
+
+func (q *queries) GetOperation(ctx context.Context, id string) (Operation, error) {
+	o, err := scanOperation(q.queryRow(ctx, `SELECT `+operationColumns+` FROM operations WHERE id = ?`, id))
+	return o, q.wrap(err)
 }
 
 func (q *queries) UpdateOperation(ctx context.Context, o Operation) error {
-	err := q.execOne(ctx, `UPDATE operations SET state = ?, description = ?, plan_name = ?, parameters = ?, previous_values = ?, update_time = ? WHERE id = ?`,
-		o.State, o.Description, o.PlanName, string(o.Parameters), string(o.PreviousValues), micros(o.UpdateTime), o.ID)
-	if errors.Is(err, ErrConflict) {
-		return ErrNotFound
-	}
-	return err
+	return q.execOne(ctx, `UPDATE operations SET type = ?, state = ?, description = ?, plan_name = ?, parameters = ?, previous_values = ?,
+			work = ?, next_run = ?, lease_owner = ?, lease_until = ?, update_time = ?, revision = revision + 1
+		WHERE id = ? AND revision = ?`,
+		o.Type, o.State, o.Description, o.PlanName, string(o.Parameters), string(o.PreviousValues),
+		jsonOr(o.Work), micros(o.NextRun), o.LeaseOwner, micros(o.LeaseUntil), micros(o.UpdateTime), o.ID, o.Revision)
 }
 
 func (q *queries) ListOperations(ctx context.Context, instanceID string) ([]Operation, error) {
-	rows, err := q.query(ctx, `SELECT `+operationColumns+` FROM operations WHERE instance_id = ? ORDER BY seq`, instanceID)
+	return q.operations(ctx, `SELECT `+operationColumns+` FROM operations WHERE instance_id = ? ORDER BY seq`, instanceID)
+}
+
+func (q *queries) DueOperations(ctx context.Context, now time.Time, limit int) ([]Operation, error) {
+	return q.operations(ctx, `SELECT `+operationColumns+` FROM operations
+		WHERE state IN ('Pending', 'InProgress') AND next_run <= ? AND lease_until < ? ORDER BY next_run, create_time LIMIT ?`,
+		micros(now), micros(now), limit)
+}
+
+func (q *queries) operations(ctx context.Context, query string, args ...any) ([]Operation, error) {
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []Operation
 	for rows.Next() {
-		var o Operation
-		var params, prev string
-		var created, updated int64
-		if err := rows.Scan(&o.ID, &o.InstanceID, &o.Seq, &o.Type, &o.State, &o.PlanName, &params, &prev, &o.Description, &created, &updated); err != nil {
+		o, err := scanOperation(rows)
+		if err != nil {
 			return nil, err
 		}
-		o.Parameters, o.PreviousValues = []byte(params), []byte(prev)
-		o.CreateTime, o.UpdateTime = fromMicros(created), fromMicros(updated)
 		out = append(out, o)
 	}
 	return out, q.wrap(rows.Err())

@@ -68,9 +68,13 @@ type Queries interface {
 
 	// CreateOperation appends an operation to its instance's history (Seq is assigned).
 	CreateOperation(ctx context.Context, o Operation) error
-	// UpdateOperation writes an operation's state, description, plan and parameters.
+	GetOperation(ctx context.Context, id string) (Operation, error)
+	// UpdateOperation writes o if its stored revision is still o.Revision, and bumps it.
 	UpdateOperation(ctx context.Context, o Operation) error
 	ListOperations(ctx context.Context, instanceID string) ([]Operation, error)
+	// DueOperations lists Pending and InProgress operations whose NextRun has come and
+	// whose lease has expired, the longest waiting first.
+	DueOperations(ctx context.Context, now time.Time, limit int) ([]Operation, error)
 
 	GetIdempotencyKey(ctx context.Context, tenantID, scope, key string) (IdempotencyKey, error)
 	CreateIdempotencyKey(ctx context.Context, k IdempotencyKey) error
@@ -174,6 +178,8 @@ type Instance struct {
 	Parameters     []byte // JSON object
 	Outputs        []byte // JSON object
 	Tags           []byte // JSON list
+	Broker         []byte // JSON of the broker's ids for the instance, once known
+	LastOperation  []byte // JSON summary of the newest operation
 	CreateTime     time.Time
 	UpdateTime     time.Time
 	Revision       int64
@@ -216,8 +222,15 @@ type Operation struct {
 	Parameters     []byte // JSON object
 	PreviousValues []byte // JSON object
 	Description    string
-	CreateTime     time.Time
-	UpdateTime     time.Time
+	// Work is the provisioning worker's JSON record of where the operation stands at the
+	// broker, so that a restarted worker resumes it.
+	Work       []byte
+	NextRun    time.Time // when the worker next acts on it
+	LeaseOwner string    // the worker acting on it now, until LeaseUntil
+	LeaseUntil time.Time
+	CreateTime time.Time
+	UpdateTime time.Time
+	Revision   int64
 }
 
 // IdempotencyKey remembers which resource a create with a given key made.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListServicesVisibilityFiltersPaging", testListServices},
 		{"PlansCreateReplaceDelete", testPlans},
 		{"InstancesOperationsStatistic", testInstances},
+		{"OperationQueue", testOperationQueue},
 		{"IdempotencyKeys", testIdempotency},
 		{"TransactionRollsBack", testRollback},
 		{"DeleteServiceRemovesChildren", testDeleteService},
@@ -266,6 +268,7 @@ func testInstances(t *testing.T, st store.Store) {
 	if len(ops) != 2 || ops[0].Seq != 1 || ops[1].Seq != 2 || ops[0].Type != "Provision" {
 		t.Fatalf("operations %+v", ops)
 	}
+	stale := ops[0]
 	ops[0].State, ops[0].Description, ops[0].Parameters = "Succeeded", "done", []byte(`{"a":"b"}`)
 	must(t, st.UpdateOperation(ctx, ops[0]))
 	ops, err = st.ListOperations(ctx, "i1")
@@ -273,8 +276,57 @@ func testInstances(t *testing.T, st store.Store) {
 	if ops[0].State != "Succeeded" || ops[0].Description != "done" || string(ops[0].Parameters) != `{"a":"b"}` {
 		t.Fatalf("operation read back as %+v", ops[0])
 	}
-	if err := st.UpdateOperation(ctx, store.Operation{ID: "missing", Parameters: []byte("{}"), PreviousValues: []byte("{}")}); !errors.Is(err, store.ErrNotFound) {
+	if err := st.UpdateOperation(ctx, store.Operation{ID: "missing", Parameters: []byte("{}"), PreviousValues: []byte("{}")}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("updating a missing operation: got %v", err)
+	}
+	if err := st.UpdateOperation(ctx, stale); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("updating an operation at a stale revision: got %v", err)
+	}
+}
+
+// testOperationQueue: the worker's queue lists the operations that are due (Pending or
+// InProgress, NextRun come, lease expired), longest waiting first, and keeps Work.
+func testOperationQueue(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	seedTenant(t, st, "t")
+	seedService(t, st, "s", "t", "", "Online", base)
+	seedInstance(t, st, "i", "t", "s", "Created")
+	now := base.Add(time.Hour)
+	for _, o := range []store.Operation{
+		{ID: "due-later", State: "InProgress", NextRun: now.Add(-time.Minute)},
+		{ID: "due-first", State: "Pending", NextRun: now.Add(-time.Hour)},
+		{ID: "not-yet", State: "InProgress", NextRun: now.Add(time.Minute)},
+		{ID: "leased", State: "InProgress", NextRun: now.Add(-time.Hour), LeaseOwner: "w", LeaseUntil: now.Add(time.Minute)},
+		{ID: "lease-expired", State: "InProgress", NextRun: now.Add(-time.Second), LeaseOwner: "w", LeaseUntil: now.Add(-time.Millisecond)},
+		{ID: "finished", State: "Succeeded", NextRun: now.Add(-time.Hour)},
+	} {
+		o.InstanceID, o.Type, o.Parameters, o.PreviousValues, o.Work, o.CreateTime, o.UpdateTime = "i", "Provision", []byte(`{}`), []byte(`{}`), []byte(`{"phase":"polling"}`), base, base
+		must(t, st.CreateOperation(ctx, o))
+	}
+	due, err := st.DueOperations(ctx, now, 10)
+	must(t, err)
+	var ids []string
+	for _, o := range due {
+		ids = append(ids, o.ID)
+	}
+	if strings.Join(ids, ",") != "due-first,due-later,lease-expired" {
+		t.Fatalf("due operations %v", ids)
+	}
+	if string(due[0].Work) != `{"phase":"polling"}` || due[0].Revision != 1 {
+		t.Fatalf("operation read back as %+v", due[0])
+	}
+	due, err = st.DueOperations(ctx, now, 1)
+	must(t, err)
+	if len(due) != 1 {
+		t.Fatalf("limit 1 gave %d", len(due))
+	}
+	op, err := st.GetOperation(ctx, "leased")
+	must(t, err)
+	if op.LeaseOwner != "w" || !op.LeaseUntil.Equal(now.Add(time.Minute)) {
+		t.Fatalf("lease read back as %q %v", op.LeaseOwner, op.LeaseUntil)
+	}
+	if _, err := st.GetOperation(ctx, "missing"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing operation: %v", err)
 	}
 }
 
