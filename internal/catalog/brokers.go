@@ -87,4 +87,3 @@ func orderableDeployType(serviceID string, v store.ServiceVersion) error {
 	}
 	return nil
 }
-

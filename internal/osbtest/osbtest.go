@@ -31,20 +31,24 @@ type Behaviour struct {
 	// Async makes provision, update and deprovision answer 202 and finish after Takes.
 	Async bool
 	Takes time.Duration
-	// Never keeps asynchronous operations in progress forever.
+	// Op names the asynchronous operation that Never, Fail and LastOperation script:
+	// "provision" (when empty), "update" or "deprovision". Others succeed after Takes.
+	Op string
+	// Never keeps the operation in progress forever.
 	Never bool
-	// Fail makes asynchronous operations end "failed" with this description.
+	// Fail makes the operation end "failed" with this description.
 	Fail string
 	// Percent adds "(N% complete)" to in-progress descriptions.
 	Percent bool
 	// RetryAfter is sent with in-progress last_operation answers.
 	RetryAfter string
-	// Delay holds every provision answer this long (a slow broker).
+	// Delay holds every provision answer this long, after the work is done (a slow broker).
 	Delay time.Duration
 	// ConcurrencyErrors answers the first N provision requests with 422 ConcurrencyError.
 	ConcurrencyErrors int
 	// Canned answers replacing the normal ones.
-	Provision, Update, Deprovision, LastOperation *Answer
+	Provision, Update, Deprovision *Answer
+	LastOperation                  *Answer
 	// MaximumPollingDuration is the plan's maximum_polling_duration (seconds) in the catalog.
 	MaximumPollingDuration int
 }
@@ -76,12 +80,11 @@ type Broker struct {
 }
 
 type instance struct {
-	planID     string
-	params     map[string]any
-	op         string // the operation under way or last finished: provision, update, deprovision
-	started    time.Time
-	dashboard  string
-	provisions int
+	planID    string
+	params    map[string]any
+	op        string // the operation under way or last finished: provision, update, deprovision
+	started   time.Time
+	dashboard string
 }
 
 // Start runs a broker offering one service with the given plans (all well-behaved until
@@ -241,50 +244,44 @@ func (b *Broker) provision(w http.ResponseWriter, id string, req Request) {
 	b.mu.Lock()
 	planID, _ := req.Body["plan_id"].(string)
 	bh := b.behaviour(planID)
+	answer := b.provisionAnswer(id, planID, bh, req)
 	b.mu.Unlock()
-	if bh.Delay > 0 {
-		time.Sleep(bh.Delay)
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	time.Sleep(bh.Delay)
+	writeRaw(w, answer)
+}
+
+// provisionAnswer does a provision's work and returns the answer to send.
+func (b *Broker) provisionAnswer(id, planID string, bh Behaviour, req Request) Answer {
 	if b.concurrency[id] < bh.ConcurrencyErrors {
 		b.concurrency[id]++
-		writeJSON(w, 422, map[string]string{"error": "ConcurrencyError", "description": "another operation for this instance is in progress"})
-		return
+		return jsonAnswer(422, map[string]string{"error": "ConcurrencyError", "description": "another operation for this instance is in progress"})
 	}
 	if bh.Provision != nil {
-		writeRaw(w, *bh.Provision)
-		return
+		return *bh.Provision
 	}
 	if req.Body["service_id"] != b.ServiceID || !b.knownPlan(planID) {
-		writeJSON(w, 400, map[string]string{"error": "BadRequest", "description": fmt.Sprintf("unknown service_id %v or plan_id %v", req.Body["service_id"], planID)})
-		return
+		return jsonAnswer(400, map[string]string{"error": "BadRequest", "description": fmt.Sprintf("unknown service_id %v or plan_id %v", req.Body["service_id"], planID)})
 	}
 	params, _ := req.Body["parameters"].(map[string]any)
 	if in, ok := b.instances[id]; ok {
 		if in.planID != planID || !reflect.DeepEqual(in.params, params) {
-			writeJSON(w, 409, map[string]string{"error": "Conflict", "description": "instance " + id + " exists with other attributes"})
-			return
+			return jsonAnswer(409, map[string]string{"error": "Conflict", "description": "instance " + id + " exists with other attributes"})
 		}
-		in.provisions++
 		if b.inProgress(in, bh) {
-			writeJSON(w, 202, map[string]any{"operation": "provision", "dashboard_url": in.dashboard})
-		} else {
-			writeJSON(w, 200, map[string]any{"dashboard_url": in.dashboard})
+			return jsonAnswer(202, map[string]any{"operation": "provision", "dashboard_url": in.dashboard})
 		}
-		return
+		return jsonAnswer(200, map[string]any{"dashboard_url": in.dashboard})
 	}
-	in := &instance{planID: planID, params: params, op: "provision", started: time.Now(), dashboard: b.URL + "/dashboard/" + id, provisions: 1}
+	in := &instance{planID: planID, params: params, op: "provision", started: time.Now(), dashboard: b.URL + "/dashboard/" + id}
 	b.instances[id] = in
 	delete(b.gone, id)
 	b.created++
 	answer := map[string]any{"dashboard_url": in.dashboard, "metadata": map[string]any{"labels": map[string]string{"plan": planID}}}
 	if bh.Async {
 		answer["operation"] = "provision"
-		writeJSON(w, 202, answer)
-		return
+		return jsonAnswer(202, answer)
 	}
-	writeJSON(w, 201, answer)
+	return jsonAnswer(201, answer)
 }
 
 func (b *Broker) update(w http.ResponseWriter, id string, req Request) {
@@ -344,9 +341,9 @@ func (b *Broker) deprovision(w http.ResponseWriter, id string, req Request) {
 	writeJSON(w, 200, map[string]any{})
 }
 
-// inProgress tells whether the instance's operation is still running.
+// inProgress tells whether the instance's provisioning is still running.
 func (b *Broker) inProgress(in *instance, bh Behaviour) bool {
-	return bh.Async && (bh.Never || time.Since(in.started) < bh.Takes)
+	return bh.Async && (bh.Never && (bh.Op == "" || bh.Op == "provision") || time.Since(in.started) < bh.Takes)
 }
 
 func (b *Broker) lastOperation(w http.ResponseWriter, id string) {
@@ -362,11 +359,12 @@ func (b *Broker) lastOperation(w http.ResponseWriter, id string) {
 		return
 	}
 	bh := b.behaviour(in.planID)
-	if bh.LastOperation != nil {
+	scripted := bh.Op == in.op || bh.Op == "" && in.op == "provision"
+	if bh.LastOperation != nil && scripted {
 		writeRaw(w, *bh.LastOperation)
 		return
 	}
-	if b.inProgress(in, bh) {
+	if bh.Async && (bh.Never && scripted || time.Since(in.started) < bh.Takes) {
 		desc := in.op + " in progress"
 		if bh.Percent && bh.Takes > 0 {
 			desc += fmt.Sprintf(" (%d%% complete)", int(100*time.Since(in.started)/bh.Takes))
@@ -377,7 +375,7 @@ func (b *Broker) lastOperation(w http.ResponseWriter, id string) {
 		writeJSON(w, 200, map[string]string{"state": "in progress", "description": desc})
 		return
 	}
-	if bh.Fail != "" {
+	if bh.Fail != "" && scripted {
 		writeJSON(w, 200, map[string]string{"state": "failed", "description": bh.Fail})
 		return
 	}
@@ -405,9 +403,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+func jsonAnswer(status int, v any) Answer {
+	data, _ := json.Marshal(v)
+	return Answer{Status: status, Body: string(data)}
+}
+
 func writeRaw(w http.ResponseWriter, a Answer) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(a.Status)
 	_, _ = io.WriteString(w, a.Body)
 }
-

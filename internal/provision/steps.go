@@ -143,6 +143,9 @@ func (w *Worker) update(ctx context.Context, j *job) result {
 // orphan). Deleting is safe to repeat, so failures that may be passing are retried.
 func (w *Worker) deprovision(ctx context.Context, j *job) result {
 	if ids := j.instBroker(); ids.ServiceID != "" && j.work.ServiceID == "" {
+		// The instance's own ids are what the broker knows it by; the catalog is read only
+		// for the plan's maximum polling duration, and may fail.
+		_ = w.resolve(ctx, j)
 		j.work.ServiceID, j.work.PlanID, j.work.PreviousPlanID = ids.ServiceID, ids.PlanID, ids.PlanID
 	}
 	if r, ok := w.resolveOrRetry(ctx, j); !ok {
@@ -257,9 +260,10 @@ func (w *Worker) poll(ctx context.Context, j *job) result {
 		_, msg := resp.Failure()
 		return running(msg+" while polling (will try again)", j.work.Progress, w.pollDelay(j, resp.RetryAfter))
 	}
+	// A malformed answer is a failure but, unlike a reported failure, needs no mitigation.
 	var last osb.LastOperation
 	if err := resp.Decode(&last); err != nil {
-		return w.pollFailed(j, err.Error(), osb.ErrorBody{})
+		return w.pollFailed(j, err.Error(), osb.ErrorBody{}, false)
 	}
 	switch last.State {
 	case osb.StateInProgress:
@@ -278,12 +282,12 @@ func (w *Worker) poll(ctx context.Context, j *job) result {
 		if last.Description != "" {
 			msg += ": " + last.Description
 		}
-		return w.pollFailed(j, msg, osb.ErrorBody{InstanceUsable: last.InstanceUsable, UpdateRepeatable: last.UpdateRepeatable})
+		return w.pollFailed(j, msg, osb.ErrorBody{InstanceUsable: last.InstanceUsable, UpdateRepeatable: last.UpdateRepeatable}, true)
 	}
-	return w.pollFailed(j, fmt.Sprintf("the broker answered last_operation with the unknown state %q", last.State), osb.ErrorBody{})
+	return w.pollFailed(j, fmt.Sprintf("the broker answered last_operation with the unknown state %q", last.State), osb.ErrorBody{}, false)
 }
 
-func (w *Worker) pollFailed(j *job, msg string, body osb.ErrorBody) result {
+func (w *Worker) pollFailed(j *job, msg string, body osb.ErrorBody, mitigate bool) result {
 	switch j.op.Type {
 	case api.OperationUpdate:
 		return w.updateFailed(msg, body)
@@ -292,7 +296,7 @@ func (w *Worker) pollFailed(j *job, msg string, body osb.ErrorBody) result {
 		j.work.Phase, j.work.BrokerOperation = "", ""
 		return w.deleteFailed(j, msg)
 	}
-	return failed(msg, true)
+	return failed(msg, mitigate)
 }
 
 // done finishes a provision or update that succeeded: when the broker's instances can be

@@ -11,8 +11,8 @@ import (
 
 	"github.com/opencatalog/terraform-provider-catalog/internal/api"
 	"github.com/opencatalog/terraform-provider-catalog/internal/catalogtest"
-	"github.com/opencatalog/terraform-provider-catalog/internal/osbtest"
 	"github.com/opencatalog/terraform-provider-catalog/internal/client"
+	"github.com/opencatalog/terraform-provider-catalog/internal/osbtest"
 )
 
 type answer struct {
