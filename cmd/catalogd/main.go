@@ -1,6 +1,6 @@
 // Command catalogd is the OpenCatalog server and its admin commands.
 //
-//	catalogd serve   [--listen 127.0.0.1:8080] [--database sqlite:catalog.db]
+//	catalogd serve   [--listen 127.0.0.1:8080] [--database sqlite:catalog.db] [worker flags]
 //	catalogd migrate [--database DSN]
 //	catalogd tenant create [--database DSN] [--admin] NAME   (prints the tenant id, then an API key)
 //	catalogd key create    [--database DSN] --tenant ID      (prints a new API key)
@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/opencatalog/terraform-provider-catalog/internal/catalog"
+	"github.com/opencatalog/terraform-provider-catalog/internal/provision"
 	"github.com/opencatalog/terraform-provider-catalog/internal/server"
 	"github.com/opencatalog/terraform-provider-catalog/internal/store"
 )
@@ -35,6 +36,8 @@ const usage = `catalogd: the OpenCatalog service catalog server
 
 Usage:
   catalogd serve   [--listen ADDR] [--database DSN] [--log-format json|text] [--log-level LEVEL]
+                   [--broker-timeout D] [--poll-interval D] [--max-poll-interval D]
+                   [--max-polling-duration D] [--worker-lease D] [--workers N]
   catalogd migrate [--database DSN]
   catalogd tenant create [--database DSN] [--admin] NAME
   catalogd key create    [--database DSN] --tenant TENANT_ID
@@ -188,6 +191,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	grace := fs.Duration("shutdown-timeout", 30*time.Second, "how long to let requests finish on shutdown")
+	var wc provision.Config
+	fs.DurationVar(&wc.BrokerTimeout, "broker-timeout", provision.DefaultBrokerTimeout, "how long one request to a broker may take")
+	fs.DurationVar(&wc.PollInterval, "poll-interval", provision.DefaultPollInterval, "first wait before polling a broker's asynchronous operation")
+	fs.DurationVar(&wc.MaxPollInterval, "max-poll-interval", provision.DefaultMaxPollInterval, "longest wait between polls")
+	fs.DurationVar(&wc.MaxPollingDuration, "max-polling-duration", provision.DefaultMaxPollingDuration, "how long an operation may take when the broker's plan sets no maximum_polling_duration")
+	fs.DurationVar(&wc.Lease, "worker-lease", 0, "how long a worker holds an operation before another may resume it (default: broker-timeout + 30s)")
+	fs.IntVar(&wc.Concurrency, "workers", provision.DefaultConcurrency, "how many operations run at once")
 	if rest, err := parse(fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
@@ -202,7 +212,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	srv := server.New(catalog.New(st), log)
+	if wc.Lease != 0 && wc.Lease <= wc.BrokerTimeout {
+		return fmt.Errorf("%w: --worker-lease (%s) must be longer than --broker-timeout (%s)", errUsage, wc.Lease, wc.BrokerTimeout)
+	}
+	worker := provision.New(st, wc, log)
+	srv := server.New(catalog.New(st, catalog.WithBrokerTimeout(wc.BrokerTimeout), catalog.WithQueuedHook(worker.Wake)), log)
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *listen, err)
@@ -212,18 +226,30 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("catalogd serving", "address", "http://"+ln.Addr().String(), "database", st.Driver(), "version", version)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	workDone := make(chan struct{})
+	go func() {
+		defer close(workDone)
+		worker.Run(workCtx)
+	}()
 	select {
 	case err := <-errc:
+		stopWork()
+		<-workDone
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing requests in flight", "timeout", grace.String())
 	srv.Drain()
+	// Broker operations are durable: the worker stops at once and the next start resumes
+	// them; only requests to brokers under way are cut short (and repeated then).
+	stopWork()
 	sctx, cancel := context.WithTimeout(context.Background(), *grace)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	<-workDone
 	log.Info("stopped")
 	return nil
 }
