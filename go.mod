@@ -3,6 +3,7 @@ module github.com/opencatalog/terraform-provider-catalog
 go 1.26.8
 
 require (
+	code.cloudfoundry.org/brokerapi/v13 v13.0.25
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/prometheus/client_golang v1.22.0
 	gopkg.in/yaml.v3 v3.0.1
@@ -10,7 +11,6 @@ require (
 )
 
 require (
-	code.cloudfoundry.org/brokerapi/v13 v13.0.25 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect

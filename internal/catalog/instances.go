@@ -321,7 +321,7 @@ func (c *Catalog) queueChange(ctx context.Context, q store.Queries, inst *store.
 	}
 	if active != nil {
 		return Conflict("OperationConflict", "service instance %s has a %s operation %s; retry when it has finished",
-			inst.ID, active.Type, strings.ToLower(active.State))
+			inst.ID, active.Type, operationState(active.State))
 	}
 	switch {
 	case inst.Status == api.InstanceDeployedFailed && !provisioned:
@@ -352,6 +352,14 @@ func (c *Catalog) queueChange(ctx context.Context, q store.Queries, inst *store.
 	// The instance keeps its applied plan and values until the broker has taken the change.
 	inst.Status, inst.StatusDetail, inst.Progress, inst.LastOperation = api.InstanceUpgrading, "update is queued", 0, provision.Summary(op)
 	return nil
+}
+
+// operationState words an active operation's state for messages.
+func operationState(state string) string {
+	if state == api.OperationPending {
+		return "queued"
+	}
+	return "in progress"
 }
 
 // purchaserValues keeps the values a purchaser could set under plan (the custom plan, keys
@@ -413,7 +421,7 @@ func (c *Catalog) DeleteInstance(ctx context.Context, caller Caller, id, ifMatch
 			return nil
 		case active != nil:
 			return Conflict("OperationConflict", "service instance %s has a %s operation %s; delete it when that has finished",
-				id, active.Type, strings.ToLower(active.State))
+				id, active.Type, operationState(active.State))
 		default:
 			op := store.Operation{ID: newID("op-"), InstanceID: id, Type: api.OperationDeprovision, State: api.OperationPending,
 				PlanName: inst.PlanName, Parameters: []byte("{}"), PreviousValues: []byte("{}"), Description: "queued", CreateTime: now, UpdateTime: now}

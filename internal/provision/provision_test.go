@@ -398,3 +398,99 @@ func waitGone(t *testing.T, f *fixture, id string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestOneOperationAtATime: while an operation runs at the broker, another change is refused
+// with 409 and the reason; once it is done, the change goes through.
+func TestOneOperationAtATime(t *testing.T) {
+	f := setup(t, osbtest.Behaviour{Async: true, Takes: 500 * time.Millisecond})
+	inst := f.order(t, "p")
+	catalogtest.WaitInstance(t, f.c, inst.ServiceInstanceId, api.InstanceDeploying)
+	plan := "q"
+	_, _, err := f.c.UpdateInstance(ctx, inst.ServiceInstanceId, api.UpdateServiceInstanceRequest{PlanName: &plan}, "")
+	var e *client.APIError
+	if !errors.As(err, &e) || e.StatusCode != 409 || e.Code != "OperationConflict" || !strings.Contains(e.Message, "Provision operation in progress") {
+		t.Fatalf("a change during provisioning: %v", err)
+	}
+	_, _, err = f.c.DeleteInstance(ctx, inst.ServiceInstanceId)
+	if !errors.As(err, &e) || e.StatusCode != 409 {
+		t.Fatalf("a delete during provisioning: %v", err)
+	}
+	f.wait(t, inst.ServiceInstanceId, api.InstanceDeployed)
+	if _, _, err := f.c.UpdateInstance(ctx, inst.ServiceInstanceId, api.UpdateServiceInstanceRequest{PlanName: &plan}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.wait(t, inst.ServiceInstanceId, api.InstanceDeployed); got.PlanName != "q" {
+		t.Fatalf("plan %s after the update", got.PlanName)
+	}
+}
+
+// TestOrphanMitigationKeepsTrying: when the broker fails the mitigating delete, the catalog
+// tries again until it succeeds; deleting the instance meanwhile turns the mitigation into
+// its deprovisioning.
+func TestOrphanMitigationKeepsTrying(t *testing.T) {
+	f := setup(t, osbtest.Behaviour{Async: true, Takes: 50 * time.Millisecond, Fail: "out of capacity",
+		Deprovision: &osbtest.Answer{Status: 500, Body: `{"description":"try later"}`}})
+	inst := f.order(t, "p")
+	deadline := time.Now().Add(20 * time.Second)
+	for len(f.broker.Requests("DELETE")) < 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("orphan mitigation did not retry")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	got, _, err := f.c.GetInstance(ctx, inst.ServiceInstanceId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != api.InstanceDeployedFailed || got.LastOperation.Type != api.OperationOrphanMitigation {
+		t.Fatalf("during mitigation: %s, last operation %+v", got.Status, got.LastOperation)
+	}
+	contains(t, "StatusDetail", got.StatusDetail, "out of capacity", "Orphan mitigation", "HTTP 500: try later", "retrying in")
+	// Updates of an instance that was never provisioned are refused.
+	plan := "q"
+	if _, _, err := f.c.UpdateInstance(ctx, inst.ServiceInstanceId, api.UpdateServiceInstanceRequest{PlanName: &plan}, ""); err == nil {
+		t.Fatal("an update during orphan mitigation was accepted")
+	}
+	deleted, _, err := f.c.DeleteInstance(ctx, inst.ServiceInstanceId)
+	if err != nil || deleted.Status != api.InstanceDeleting {
+		t.Fatalf("delete during mitigation: %s %v", deleted.Status, err)
+	}
+	f.broker.Script("p", osbtest.Behaviour{})
+	waitGone(t, f, inst.ServiceInstanceId)
+	ops := f.operations(t, inst.ServiceInstanceId)
+	if len(ops) != 2 || ops[1].Type != api.OperationDeprovision || ops[1].State != api.OperationSucceeded {
+		t.Fatalf("operations %+v", ops)
+	}
+}
+
+// TestNeverProvisionedCannotChange: after a provision failed without reaching the broker's
+// state, a change is refused with the reason; deleting works.
+func TestNeverProvisionedCannotChange(t *testing.T) {
+	f := setup(t, osbtest.Behaviour{Provision: &osbtest.Answer{Status: 400, Body: `{"description":"no"}`}})
+	inst := f.order(t, "p")
+	f.wait(t, inst.ServiceInstanceId, api.InstanceDeployedFailed)
+	plan := "q"
+	_, _, err := f.c.UpdateInstance(ctx, inst.ServiceInstanceId, api.UpdateServiceInstanceRequest{PlanName: &plan}, "")
+	var e *client.APIError
+	if !errors.As(err, &e) || e.StatusCode != 409 || !strings.Contains(e.Message, "never provisioned") {
+		t.Fatalf("changing a never-provisioned instance: %v", err)
+	}
+	if _, _, err := f.c.DeleteInstance(ctx, inst.ServiceInstanceId); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, f, inst.ServiceInstanceId)
+}
+
+// TestOnlyBrokeredServicesAreOrderable: the catalog provisions through brokers only, and says
+// so when asked for an instance of another deploy type.
+func TestOnlyBrokeredServicesAreOrderable(t *testing.T) {
+	t.Parallel()
+	env := catalogtest.Start(t)
+	_, c := env.Tenant(t, "acme")
+	svcID := catalogtest.PublishedService(t, c, catalogtest.PrivateService("ROS"), map[string]api.PutPlanRequest{"p": {}})
+	_, _, err := c.CreateInstance(ctx, api.CreateServiceInstanceRequest{Name: "x", ServiceId: svcID, PlanName: "p"}, "")
+	var e *client.APIError
+	if !errors.As(err, &e) || e.StatusCode != 422 || e.Code != "ServiceNotOrderable" || !strings.Contains(e.Message, `DeployType "ros"`) {
+		t.Fatalf("ordering a ros service: %v", err)
+	}
+}
