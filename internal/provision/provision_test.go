@@ -494,3 +494,26 @@ func TestOnlyBrokeredServicesAreOrderable(t *testing.T) {
 		t.Fatalf("ordering a ros service: %v", err)
 	}
 }
+
+// TestTwoWorkersShareTheQueue: two catalogd processes on one database never carry out the
+// same operation twice: each order reaches the broker once.
+func TestTwoWorkersShareTheQueue(t *testing.T) {
+	f := setup(t, osbtest.Behaviour{Async: true, Takes: 100 * time.Millisecond})
+	second := catalogtest.StartDSN(t, f.env.DSN, catalogtest.Options{})
+	const n = 20
+	ids := make([]string, n)
+	for i := range ids {
+		inst, _, err := f.c.CreateInstance(ctx, api.CreateServiceInstanceRequest{Name: fmt.Sprint("db-", i), ServiceId: f.svcID, PlanName: "p"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = inst.ServiceInstanceId
+		second.Worker.Wake()
+	}
+	for _, id := range ids {
+		f.wait(t, id, api.InstanceDeployed)
+	}
+	if puts := len(f.broker.Requests("PUT")); puts != n || f.broker.Created() != n {
+		t.Fatalf("%d provision requests, %d instances created, for %d orders", puts, f.broker.Created(), n)
+	}
+}
