@@ -1,10 +1,13 @@
 // Command demo is the quickstart behind `make demo`: it starts a real catalogd on an SQLite
-// file, creates a tenant, publishes a service whose plans come from an AOS Plans YAML file,
-// orders an instance and prints what the catalog answers. It stops catalogd when it ends.
+// file and the sample broker on loopback, creates a tenant, publishes a service whose plans
+// come from an AOS Plans YAML file, orders an instance, shows its progress until the broker
+// has deployed it, and prints its outputs. It stops both processes when it ends.
 package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -25,10 +28,11 @@ import (
 
 func main() {
 	catalogd := flag.String("catalogd", "bin/catalogd", "the catalogd binary")
+	broker := flag.String("broker", "bin/sample-broker", "the sample-broker binary")
 	plansFile := flag.String("plans", "examples/quickstart/plans.yaml", "AOS Plans YAML to publish")
 	dir := flag.String("dir", ".demo", "where the demo keeps its SQLite file and log")
 	flag.Parse()
-	if err := run(*catalogd, *plansFile, *dir); err != nil {
+	if err := run(*catalogd, *broker, *plansFile, *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
@@ -36,20 +40,45 @@ func main() {
 
 func step(format string, args ...any) { fmt.Printf("\n==> "+format+"\n", args...) }
 
-func run(catalogd, plansFile, dir string) error {
+func run(catalogd, brokerBin, plansFile, dir string) error {
 	ctx := context.Background()
+	// Each run starts afresh.
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	dbPath, _ := filepath.Abs(filepath.Join(dir, "catalog.db"))
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		os.Remove(dbPath + suffix)
-	}
+	brokerData, _ := filepath.Abs(filepath.Join(dir, "broker-data"))
 	dsn := "sqlite:" + dbPath
 	addr, err := freeAddr()
 	if err != nil {
 		return err
 	}
+	brokerAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	brokerPassword := randomHex()
+
+	step("Starting the sample broker on http://%s (instances go to %s)", brokerAddr, brokerData)
+	brokerLog, err := os.Create(filepath.Join(dir, "sample-broker.log"))
+	if err != nil {
+		return err
+	}
+	defer brokerLog.Close()
+	broker := exec.Command(brokerBin, "--listen", brokerAddr, "--data-dir", brokerData, "--username", "broker")
+	broker.Env = append(os.Environ(), "SAMPLE_BROKER_PASSWORD="+brokerPassword)
+	broker.Stdout, broker.Stderr = brokerLog, brokerLog
+	if err := broker.Start(); err != nil {
+		return fmt.Errorf("start the sample broker: %w", err)
+	}
+	defer func() {
+		_ = broker.Process.Signal(syscall.SIGTERM)
+		_ = broker.Wait()
+		fmt.Printf("The sample broker stopped; its log is %s.\n", brokerLog.Name())
+	}()
 
 	step("Starting catalogd on http://%s with database %s", addr, dsn)
 	logFile, err := os.Create(filepath.Join(dir, "catalogd.log"))
@@ -67,7 +96,7 @@ func run(catalogd, plansFile, dir string) error {
 		_ = serve.Process.Signal(syscall.SIGTERM)
 		_ = serve.Wait()
 		fmt.Printf("catalogd stopped. Its log is %s; the catalog is kept in %s.\n", logFile.Name(), dbPath)
-		fmt.Printf("To look again: %s serve --database %s\nTo clean up:   rm -rf %s\n", catalogd, dsn, dir)
+		fmt.Printf("To look again: %s serve --database %s\nTo clean up:   rm -rf %s  (nothing else was left running or written)\n", catalogd, dsn, dir)
 	}()
 	if err := waitReady("http://" + addr); err != nil {
 		return err
@@ -88,14 +117,15 @@ func run(catalogd, plansFile, dir string) error {
 		return err
 	}
 
-	step("Creating a private service (Draft)")
+	step("Creating a private service (Draft) provisioned by the sample broker (DeployType spi)")
 	svc, _, err := c.CreateService(ctx, api.CreateServiceRequest{ServiceSpec: api.ServiceSpec{
-		DeployType: "ros", ServiceType: "private", VersionName: "v1", SupplierName: "Demo Inc.",
+		DeployType: "spi", ServiceType: "private", VersionName: "v1", SupplierName: "Demo Inc.",
 		SupplierUrl: "https://example.com", Categories: "Database",
 		ServiceInfos: []api.ServiceInfo{
 			{Locale: "en-US", Name: "Demo Database", ShortDescription: "A database per team"},
 			{Locale: "zh-CN", Name: "演示数据库", ShortDescription: "每个团队一个数据库"},
-		}}, Tags: []api.Tag{{Key: "team", Value: "platform"}}}, "")
+		}}, Tags: []api.Tag{{Key: "team", Value: "platform"}},
+		Broker: &api.Broker{Url: "http://" + brokerAddr, Username: "broker", Password: brokerPassword, ServiceName: "sample-sqlite"}}, "")
 	if err != nil {
 		return err
 	}
@@ -121,7 +151,7 @@ func run(catalogd, plansFile, dir string) error {
 		}
 	}
 
-	step("Publishing the service (private: Draft -> Online)")
+	step("Publishing the service (private: Draft -> Online); the catalog checks every plan against the broker's catalog")
 	svc, _, err = c.ChangeServiceStatus(ctx, svc.ServiceId, "publish", api.ServiceLifecycleRequest{})
 	if err != nil {
 		return err
@@ -145,13 +175,32 @@ func run(catalogd, plansFile, dir string) error {
 	}
 	fmt.Printf("HTTP %d: instance %s is %s (%s)\n", r.StatusCode, inst.ServiceInstanceId, inst.Status, inst.StatusDetail)
 	printJSON("parameters", inst.Parameters)
+
+	step("Waiting while the broker deploys it")
+	last := ""
+	for inst.Status != api.InstanceDeployed {
+		if inst.Status == api.InstanceDeployedFailed {
+			return fmt.Errorf("instance %s failed: %s", inst.ServiceInstanceId, inst.StatusDetail)
+		}
+		if line := fmt.Sprintf("%-10s %3d%%  %s", inst.Status, inst.Progress, inst.StatusDetail); line != last {
+			fmt.Println(line)
+			last = line
+		}
+		time.Sleep(200 * time.Millisecond)
+		if inst, _, err = c.GetInstance(ctx, inst.ServiceInstanceId); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("%-10s %3d%%  %s\n", inst.Status, inst.Progress, inst.StatusDetail)
+	printJSON("outputs", inst.Outputs)
 	ops, err := c.ListOperations(ctx, inst.ServiceInstanceId)
 	if err != nil {
 		return err
 	}
 	for _, op := range ops {
-		fmt.Printf("operation %s: %s %s\n", op.OperationId, op.Type, op.State)
+		fmt.Printf("operation %s: %s %s (%s)\n", op.OperationId, op.Type, op.State, op.Description)
 	}
+	fmt.Printf("The database is a real SQLite file: %s/%s/data.db\n", brokerData, inst.ServiceInstanceId)
 
 	step("GetService with ShowDetail=ServiceStatistic")
 	full, _, err := c.GetService(ctx, svc.ServiceId, client.GetServiceOptions{ShowStatistic: true})
@@ -168,6 +217,12 @@ func printJSON(label string, v any) {
 		fmt.Printf("%s: ", label)
 	}
 	fmt.Println(string(b))
+}
+
+func randomHex() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func freeAddr() (string, error) {
