@@ -56,7 +56,7 @@ type Response struct {
 // error naming the status and quoting the start of the body.
 func (r *Response) Decode(v any) error {
 	if err := json.Unmarshal(r.Body, v); err != nil {
-		return fmt.Errorf("broker answered %d with malformed JSON (%v): %s", r.Status, err, Quote(r.Body))
+		return fmt.Errorf("broker answered %d with malformed JSON (%w): %s", r.Status, err, Quote(r.Body))
 	}
 	return nil
 }
