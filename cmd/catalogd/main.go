@@ -217,6 +217,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	worker := provision.New(st, wc, log)
 	srv := server.New(catalog.New(st, catalog.WithBrokerTimeout(wc.BrokerTimeout), catalog.WithQueuedHook(worker.Wake)), log)
+	if err := worker.Register(srv.Metrics()); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *listen, err)

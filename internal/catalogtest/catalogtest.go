@@ -118,6 +118,11 @@ func StartDSN(t testing.TB, dsn string, o Options) *Env {
 	}
 	env.Catalog = catalog.New(st, catOpts...)
 	env.Server = server.New(env.Catalog, log)
+	if env.Worker != nil {
+		if err := env.Worker.Register(env.Server.Metrics()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	hs := httptest.NewServer(env.Server)
 	env.URL = hs.URL
 	runCtx, stop := context.WithCancel(context.Background())

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -199,6 +201,13 @@ func TestProvisionRequest(t *testing.T) {
 	if fetched["plan_id"] != osbtest.PlanID("p") {
 		t.Errorf("fetched instance output %v", got.Outputs["instance"])
 	}
+	resp, err := http.Get(f.env.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	metrics, _ := io.ReadAll(resp.Body)
+	contains(t, "metrics", string(metrics), `catalog_operations_finished_total{state="Succeeded",type="Provision"} 1`, `catalog_operation_steps_total{type="Provision"} 1`)
 }
 
 // TestProgress: the broker's percentages are shown as they come, never going back and

@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/opencatalog/terraform-provider-catalog/internal/api"
 	"github.com/opencatalog/terraform-provider-catalog/internal/osb"
 	"github.com/opencatalog/terraform-provider-catalog/internal/store"
@@ -86,6 +88,9 @@ type Worker struct {
 
 	mu       sync.Mutex
 	inflight map[string]bool
+
+	steps    *prometheus.CounterVec
+	finished *prometheus.CounterVec
 }
 
 // New returns a worker over st.
@@ -94,7 +99,24 @@ func New(st store.Store, cfg Config, log *slog.Logger) *Worker {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return &Worker{store: st, broker: osb.New(cfg.BrokerTimeout), cfg: cfg, log: log, id: "worker-" + hex.EncodeToString(b),
-		now: func() time.Time { return time.Now().UTC() }, wake: make(chan struct{}, 1), inflight: map[string]bool{}}
+		now: func() time.Time { return time.Now().UTC() }, wake: make(chan struct{}, 1), inflight: map[string]bool{},
+		steps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "catalog_operation_steps_total", Help: "Steps (requests to brokers) taken, by operation type.",
+		}, []string{"type"}),
+		finished: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "catalog_operations_finished_total", Help: "Operations finished, by type and final state (Succeeded or Failed).",
+		}, []string{"type", "state"}),
+	}
+}
+
+// Register adds the worker's metrics to reg.
+func (w *Worker) Register(reg prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{w.steps, w.finished} {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("register worker metrics: %w", err)
+		}
+	}
+	return nil
 }
 
 // Wake tells the worker that an operation may be due now.
@@ -189,6 +211,10 @@ func (w *Worker) runStep(ctx context.Context, opID string) {
 		return
 	}
 	w.log.Info("operation step", "operation", op.ID, "instance", op.InstanceID, "type", op.Type, "state", r.state, "detail", r.message)
+	w.steps.WithLabelValues(op.Type).Inc()
+	if r.state != "" {
+		w.finished.WithLabelValues(op.Type, r.state).Inc()
+	}
 	if next > 0 {
 		time.AfterFunc(next, w.Wake)
 	} else if r.state != "" {

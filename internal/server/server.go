@@ -68,6 +68,9 @@ func New(cat *catalog.Catalog, log *slog.Logger) *Server {
 	return s
 }
 
+// Metrics is the registry /metrics serves, for other parts of the process to add to.
+func (s *Server) Metrics() prometheus.Registerer { return s.registry }
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
