@@ -1,10 +1,12 @@
 package main_test
 
 import (
+	"bytes"
 	"context"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,10 +18,11 @@ import (
 
 // startServe runs `catalogd serve` on dsn with short worker timings, killed when the test
 // ends (if it still runs).
-func startServe(t *testing.T, dsn, addr string) *exec.Cmd {
+func startServe(t *testing.T, dsn, addr string, logs *syncBuffer) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--listen", addr, "--database", dsn, "--log-level", "warn",
+	cmd := exec.Command(binary, "serve", "--listen", addr, "--database", dsn,
 		"--broker-timeout", "3s", "--worker-lease", "4s", "--poll-interval", "50ms", "--max-poll-interval", "200ms")
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +55,8 @@ func TestCrashAndResume(t *testing.T) {
 		t.Fatalf("tenant create: %v %s", err, errOut)
 	}
 	key := strings.Split(strings.TrimSpace(out), "\n")[1]
-	serve := startServe(t, dsn, addr)
+	logs := &syncBuffer{}
+	serve := startServe(t, dsn, addr, logs)
 	c, err := client.New(client.Config{Endpoint: "http://" + addr, APIKey: key})
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +71,7 @@ func TestCrashAndResume(t *testing.T) {
 	}
 	catalogtest.WaitInstance(t, c, polled.ServiceInstanceId, api.InstanceDeploying)
 	kill9(t, serve)
-	serve = startServe(t, dsn, addr)
+	serve = startServe(t, dsn, addr, logs)
 	got := catalogtest.WaitInstance(t, c, polled.ServiceInstanceId, api.InstanceDeployed, api.InstanceDeployedFailed)
 	if got.Status != api.InstanceDeployed || got.Progress != 100 {
 		t.Fatalf("after the restart: %s %d%% %q", got.Status, got.Progress, got.StatusDetail)
@@ -87,7 +91,7 @@ func TestCrashAndResume(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	kill9(t, serve)
-	startServe(t, dsn, addr)
+	startServe(t, dsn, addr, logs)
 	got = catalogtest.WaitInstance(t, c, inFlight.ServiceInstanceId, api.InstanceDeployed, api.InstanceDeployedFailed)
 	if got.Status != api.InstanceDeployed {
 		t.Fatalf("after the restart: %s %q", got.Status, got.StatusDetail)
@@ -102,6 +106,28 @@ func TestCrashAndResume(t *testing.T) {
 	if err != nil || len(ops) != 1 || ops[0].Type != api.OperationProvision || ops[0].State != api.OperationSucceeded {
 		t.Fatalf("operation history %+v %v", ops, err)
 	}
+	text := logs.String()
+	if !strings.Contains(text, `"msg":"operation step"`) || strings.Contains(text, broker.Password) {
+		t.Fatalf("logs lack the operation steps, or carry the broker password:\n%s", text)
+	}
+}
+
+// syncBuffer collects the logs of the processes a test starts.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func putsFor(b *osbtest.Broker, id string) []osbtest.Request {
