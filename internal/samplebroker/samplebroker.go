@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sync"
 	"time"
 
@@ -121,6 +122,8 @@ func (b *Broker) Services(context.Context) ([]domain.Service, error) {
 		Bindable: false, InstancesRetrievable: true, PlanUpdatable: true, Tags: []string{"sqlite", "sample"}, Plans: plans}}, nil
 }
 
+var validID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
 func planName(id string) (string, bool) {
 	for _, p := range Plans {
 		if planID(p) == id {
@@ -134,6 +137,10 @@ func planName(id string) (string, bool) {
 func (b *Broker) Provision(_ context.Context, id string, d domain.ProvisionDetails, async bool) (domain.ProvisionedServiceSpec, error) {
 	if !async {
 		return domain.ProvisionedServiceSpec{}, apiresponses.ErrAsyncRequired
+	}
+	if !validID.MatchString(id) {
+		// The id names a directory: it must not reach outside the data directory.
+		return domain.ProvisionedServiceSpec{}, apiresponses.NewFailureResponse(fmt.Errorf("instance id %q must be 1-128 letters, digits, '-' or '_'", id), http.StatusBadRequest, "provision")
 	}
 	name, ok := planName(d.PlanID)
 	if d.ServiceID != ServiceID || !ok {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"code.cloudfoundry.org/brokerapi/v13/domain"
+
 	"github.com/opencatalog/terraform-provider-catalog/internal/api"
 	"github.com/opencatalog/terraform-provider-catalog/internal/catalogtest"
 	"github.com/opencatalog/terraform-provider-catalog/internal/client"
@@ -132,6 +134,25 @@ func TestLifecycle(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("the instance directory is still there: %v", err)
+	}
+}
+
+// TestInstanceIDsStayInTheDataDirectory: an instance id that is not a plain name is refused.
+func TestInstanceIDsStayInTheDataDirectory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	b, err := samplebroker.New(ctx, samplebroker.Config{DataDir: filepath.Join(dir, "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"..", "../escape", "a/b", ""} {
+		_, err := b.Provision(ctx, id, domain.ProvisionDetails{ServiceID: samplebroker.ServiceID, PlanID: samplebroker.ServiceID + "-small"}, true)
+		if err == nil || !strings.Contains(err.Error(), "must be 1-128 letters") {
+			t.Errorf("instance id %q: %v", id, err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("something was written beside the data directory: %v", entries)
 	}
 }
 
