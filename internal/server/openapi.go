@@ -106,7 +106,7 @@ func (g *openapiGen) responses(rt route) map[string]any {
 	}
 	return map[string]any{
 		fmt.Sprint(rt.Status): ok,
-		"default": map[string]any{"description": "An error: 400 bad input, 401, 403, 404, 409 conflict or state, 412 If-Match, 413, 422.",
+		"default": map[string]any{"description": "An error: 400 bad input, 401, 403, 404, 409 conflict or state, 412 If-Match, 413, 422, 502 a broker could not be read.",
 			"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}},
 	}
 }
