@@ -303,21 +303,28 @@ func (w *Worker) pollFailed(j *job, msg string, body osb.ErrorBody, mitigate boo
 // fetched, the instance as the broker reports it joins the outputs.
 func (w *Worker) done(ctx context.Context, j *job, msg string) result {
 	if j.work.Retrievable {
-		resp, err := w.broker.FetchInstance(ctx, j.broker, j.inst.ID, j.work.ServiceID, j.work.PlanID)
-		var fetched map[string]any
-		switch {
-		case err != nil:
-			msg += fmt.Sprintf("; the instance could not be read back from the broker: %v", err)
-		case resp.Status != 200:
-			_, m := resp.Failure()
-			msg += "; reading the instance back: " + m
-		case resp.Decode(&fetched) != nil:
-			msg += "; reading the instance back: " + resp.Decode(&fetched).Error()
-		default:
+		fetched, err := w.fetch(ctx, j)
+		if err != nil {
+			msg += "; the instance could not be read back from the broker: " + err.Error()
+		} else {
 			j.work.output("instance", fetched)
 		}
 	}
 	return succeeded(msg)
+}
+
+// fetch reads the instance as the broker reports it.
+func (w *Worker) fetch(ctx context.Context, j *job) (map[string]any, error) {
+	resp, err := w.broker.FetchInstance(ctx, j.broker, j.inst.ID, j.work.ServiceID, j.work.PlanID)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Status != 200 {
+		_, msg := resp.Failure()
+		return nil, errors.New(msg)
+	}
+	var fetched map[string]any
+	return fetched, resp.Decode(&fetched)
 }
 
 // keepAnswer keeps the outputs of a provision or update answer.
