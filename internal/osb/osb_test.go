@@ -1,6 +1,7 @@
 package osb
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -72,4 +73,27 @@ func TestCatalogMatching(t *testing.T) {
 	if one, err := (Catalog{Services: cat.Services[1:]}).Service(""); err != nil || one.Name != "redis" {
 		t.Errorf("the only offering: %+v %v", one, err)
 	}
+}
+
+// FuzzAnswers: whatever a broker answers, reading it never panics, and a failure is always
+// described with the status.
+func FuzzAnswers(f *testing.F) {
+	for _, seed := range []string{`{}`, `{"state":"in progress","description":"40%"}`, `{"error":"ConcurrencyError"}`,
+		`{"dashboard_url":null,"operation":"x","metadata":{"labels":{}}}`, `<html>`, ``, `{"operation":7}`, `[1,2]`} {
+		f.Add(500, []byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		r := &Response{Status: status, Body: body}
+		if _, msg := r.Failure(); !strings.Contains(msg, fmt.Sprint(status)) {
+			t.Fatalf("failure %q does not name the status", msg)
+		}
+		var a AsyncAnswer
+		_ = r.Decode(&a)
+		var l LastOperation
+		_ = r.Decode(&l)
+		var c Catalog
+		if r.Decode(&c) == nil {
+			_, _ = c.Service("")
+		}
+	})
 }
