@@ -79,11 +79,21 @@ func parseVersion(s string) (int, error) {
 	return v, nil
 }
 
+// LatestVersion, as a ServiceVersion, names a service's newest version (for its owner; for
+// others, the default one): what a supplier is editing, published or not.
+const LatestVersion = "latest"
+
 // version reads the version of a service a request names (by default its default version).
 // Other tenants see published versions only, never a supplier's drafts.
 func (c *Catalog) version(ctx context.Context, q store.Queries, caller Caller, svc store.Service, def store.ServiceVersion, version string) (store.ServiceVersion, error) {
 	if version == "" {
 		return def, nil
+	}
+	if version == LatestVersion {
+		if svc.TenantID != caller.TenantID && !caller.Admin {
+			return def, nil // others see published versions only: the default one
+		}
+		version = strconv.Itoa(svc.LatestVersion)
 	}
 	n, err := parseVersion(version)
 	if err != nil {

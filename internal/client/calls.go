@@ -60,9 +60,10 @@ func (c *Client) ListServices(ctx context.Context, opts ListServicesOptions) (ap
 	return out, err
 }
 
-// UpdateService merge-patches a service. ifMatch (an ETag) guards against lost updates.
-// A PATCH is not retried: the client cannot know whether a lost answer's change was made.
-func (c *Client) UpdateService(ctx context.Context, id string, patch api.UpdateServiceRequest, ifMatch string) (api.Service, Response, error) {
+// UpdateService merge-patches a service with patch: an api.UpdateServiceRequest, or a map
+// when fields must be cleared (null). ifMatch (an ETag) guards against lost updates. A
+// PATCH is not retried: the client cannot know whether a lost answer's change was made.
+func (c *Client) UpdateService(ctx context.Context, id string, patch any, ifMatch string) (api.Service, Response, error) {
 	var out api.Service
 	r, err := c.do(ctx, request{method: "PATCH", path: "/v1/services/" + url.PathEscape(id), body: patch,
 		headers: map[string]string{"If-Match": ifMatch}, retry: ifMatch != ""}, &out)

@@ -38,7 +38,7 @@ func (s *Server) routes() []route {
 			Headers: []string{"Idempotency-Key"}, Request: api.CreateServiceRequest{}, Response: api.Service{}, Status: 201, handle: s.createService},
 		{Method: "GET", Path: "/v1/services", Summary: "List the services the caller can see (Owner=self: only its own).", Auth: true,
 			Query: []string{"Owner", "Status", "DeployType", "ServiceType", "ShareType", "Name", "MaxResults", "NextToken"}, Response: api.ListServicesResponse{}, Status: 200, handle: s.listServices},
-		{Method: "GET", Path: "/v1/services/{ServiceId}", Summary: "GetService: a version of a service (default: the default version).", Auth: true,
+		{Method: "GET", Path: "/v1/services/{ServiceId}", Summary: "GetService: a version of a service (default: the default version; ServiceVersion=latest: the newest, for its owner).", Auth: true,
 			Query: []string{"ServiceVersion", "ShowDetail"}, Response: api.Service{}, Status: 200, handle: s.getService},
 		{Method: "PATCH", Path: "/v1/services/{ServiceId}", Summary: "Merge-patch the service. Changing a published version creates a new Draft version.", Auth: true,
 			Headers: []string{"If-Match"}, Request: api.UpdateServiceRequest{}, Response: api.Service{}, Status: 200, handle: s.updateService},

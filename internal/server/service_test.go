@@ -218,6 +218,12 @@ func TestPrivateLifecycleAndVersions(t *testing.T) {
 	if def.Version != "1" || def.VersionName != "first" || def.Status != api.ServiceOnline {
 		t.Fatalf("default is v%s %q %s, want the published v1", def.Version, def.VersionName, def.Status)
 	}
+	// ServiceVersion=latest is the draft for its owner, the default version for others.
+	latest, _, err := c.GetService(ctx, id, client.GetServiceOptions{ServiceVersion: "latest"})
+	ok(t, err)
+	if latest.Version != "2" || latest.Status != api.ServiceDraft {
+		t.Fatalf("latest is v%s %s", latest.Version, latest.Status)
+	}
 	versions, err := c.ListServiceVersions(ctx, id)
 	ok(t, err)
 	if len(versions) != 2 || !versions[0].IsDefault || versions[1].Status != api.ServiceDraft {
