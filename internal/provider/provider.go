@@ -164,7 +164,7 @@ func stringOr(v types.String, def string) string {
 }
 
 func (p *catalogProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{newServiceResource, newPlanResource}
+	return []func() resource.Resource{newServiceResource, newPlanResource, newInstanceResource}
 }
 
 func (p *catalogProvider) DataSources(context.Context) []func() datasource.DataSource {

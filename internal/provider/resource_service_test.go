@@ -149,6 +149,6 @@ func TestAccServiceBrokerRefused(t *testing.T) {
 	cfg := a.config(sprintf(serviceConfig, "x", "{}", b.URL, b.Username, "wrong-password", "Online"))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories,
-		Steps: []resource.TestStep{{Config: cfg, ExpectError: regexp.MustCompile(`(?s)Could not publish service.*BrokerUnavailable.*HTTP 401`)}},
+		Steps:                    []resource.TestStep{{Config: cfg, ExpectError: regexp.MustCompile(`(?s)Could not publish service.*BrokerUnavailable.*HTTP 401`)}},
 	})
 }
