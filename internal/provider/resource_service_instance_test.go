@@ -108,7 +108,7 @@ func TestAccServiceInstance(t *testing.T) {
 				// Bad input fails at plan time, naming the key and the rule.
 				Config:      cfg("500", "orders"),
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`parameter "size": value 500 is above\s+range_max\s+100`),
+				ExpectError: words(`parameter "size": value 500 is above range_max 100`),
 			},
 			{
 				// A changed = false key that changes replaces the instance.
@@ -152,4 +152,54 @@ func waitGone(t *testing.T, a *acc, id string) {
 			t.Fatalf("instance %s is still there: %v", id, err)
 		}
 	}
+}
+
+// TestAccServiceInstanceDeployFails: the apply fails fast with the broker's own words, and
+// the instance stays in the state (tainted) to be replaced, not orphaned.
+func TestAccServiceInstanceDeployFails(t *testing.T) {
+	a := newAcc(t)
+	b := osbtest.Start(t, "small", "custom")
+	b.Script("custom", osbtest.Behaviour{Async: true, Takes: 100 * time.Millisecond, Fail: "no capacity left in zone b"})
+	svcID := a.orderable(t, b)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{{
+			Config:      a.config(sprintf(instanceConfig, svcID, "5", "orders")),
+			ExpectError: words(`is DeployedFailed: provisioning failed: the broker reports the operation failed: no capacity left in zone b.`),
+		}},
+	})
+}
+
+// TestAccServiceInstanceUpdateFails: a failed update keeps the prior values in the state, so
+// that the next apply tries again.
+func TestAccServiceInstanceUpdateFails(t *testing.T) {
+	a := newAcc(t)
+	b := osbtest.Start(t, "small", "custom")
+	svcID := a.orderable(t, b)
+	addr := "catalog_service_instance.db"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{
+			{Config: a.config(sprintf(instanceConfig, svcID, "5", "orders"))},
+			{
+				PreConfig: func() {
+					b.Script("custom", osbtest.Behaviour{Update: &osbtest.Answer{Status: 422, Body: `{"error":"QuotaExceeded","description":"size 7 is over your quota"}`}})
+				},
+				Config:      a.config(sprintf(instanceConfig, svcID, "7", "orders")),
+				ExpectError: words(`is Deployed: update failed: broker answered HTTP 422 QuotaExceeded: size 7 is over your quota; the instance keeps its previous plan and parameters`),
+			},
+			{
+				// The state still says 5: the same configuration plans the update again.
+				PreConfig: func() { b.Script("custom", osbtest.Behaviour{}) },
+				Config:    a.config(sprintf(instanceConfig, svcID, "7", "orders")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(addr, tfjsonpath.New("parameters").AtMapKey("size"), knownvalue.StringExact("7")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("parameters").AtMapKey("size"), knownvalue.StringExact("7")),
+				},
+			},
+		},
+	})
 }
