@@ -80,4 +80,3 @@ func (d *serviceDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, obj)...)
 }
-

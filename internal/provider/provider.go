@@ -168,7 +168,7 @@ func (p *catalogProvider) Resources(context.Context) []func() resource.Resource 
 }
 
 func (p *catalogProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{newServiceDataSource}
+	return []func() datasource.DataSource{newServiceDataSource, newServicesDataSource, newInstancesDataSource}
 }
 
 func (p *catalogProvider) Functions(context.Context) []func() function.Function {
