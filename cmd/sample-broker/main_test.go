@@ -64,8 +64,13 @@ func TestBinary(t *testing.T) {
 	if resp.StatusCode != 200 || len(cat.Services) != 1 || cat.Services[0].Name != "sample-sqlite" || len(cat.Services[0].Plans) != 3 {
 		t.Fatalf("catalog %d %+v", resp.StatusCode, cat)
 	}
-	if resp, err := get("u", "wrong"); err != nil || resp.StatusCode != 401 {
-		t.Fatalf("wrong password: %v %v", resp, err)
+	wrong, err := get("u", "wrong")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong.Body.Close()
+	if wrong.StatusCode != 401 {
+		t.Fatalf("wrong password: %d", wrong.StatusCode)
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -37,7 +37,9 @@ func (d *servicesDataSource) Metadata(_ context.Context, req datasource.Metadata
 }
 
 func (d *servicesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	filter := func(desc string) schema.StringAttribute { return schema.StringAttribute{Optional: true, MarkdownDescription: desc} }
+	filter := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, MarkdownDescription: desc}
+	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The services the tenant can see (the service list: its own, and public ones that are published), or with `owner = \"self\"` only its own (\"my services\"). Each in the GetService shape of its default version.",
 		Attributes: map[string]schema.Attribute{
@@ -86,4 +88,3 @@ func (d *servicesDataSource) Read(ctx context.Context, req datasource.ReadReques
 	args.Services = list
 	resp.Diagnostics.Append(resp.State.Set(ctx, args)...)
 }
-
