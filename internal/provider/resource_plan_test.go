@@ -62,6 +62,8 @@ func TestAccPlan(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{ResourceName: addr, ImportState: true, ImportStateVerify: true},
+			// An import block with -generate-config-out gives a configuration that plans clean.
+			{ResourceName: addr, ImportState: true, ImportStateKind: resource.ImportBlockWithID, GenerateConfig: true, Config: a.config("")},
 			{
 				// In place.
 				Config: a.config(sprintf(largePlan, id, "64G memory")),

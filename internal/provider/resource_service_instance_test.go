@@ -76,6 +76,8 @@ func TestAccServiceInstance(t *testing.T) {
 				},
 			},
 			{ResourceName: addr, ImportState: true, ImportStateVerify: true, ImportStateVerifyIgnore: []string{"timeouts"}},
+			// An import block with -generate-config-out gives a configuration that plans clean.
+			{ResourceName: addr, ImportState: true, ImportStateKind: resource.ImportBlockWithID, GenerateConfig: true, Config: a.config("")},
 			{
 				// In place: an update carrying only what changed.
 				Config: cfg("6", "orders"),

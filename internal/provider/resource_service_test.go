@@ -78,6 +78,8 @@ func TestAccService(t *testing.T) {
 			},
 			// The password cannot be read back, so neither can the version it was sent with.
 			{ResourceName: addr, ImportState: true, ImportStateVerify: true, ImportStateVerifyIgnore: []string{"broker.password_wo_version"}},
+			// An import block with -generate-config-out gives a configuration that plans clean.
+			{ResourceName: addr, ImportState: true, ImportStateKind: resource.ImportBlockWithID, GenerateConfig: true, Config: a.config("")},
 			{
 				// Tags are not versioned: same version.
 				Config: a.serviceConfig(b, "one per team", `{ team = "platform", tier = "gold" }`, "Online"),
