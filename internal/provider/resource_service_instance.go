@@ -310,7 +310,19 @@ func (r *instanceResource) Delete(ctx context.Context, req resource.DeleteReques
 		return
 	}
 	id := state.ID.ValueString()
-	if _, _, err := r.client.DeleteInstance(ctx, id); err != nil {
+	_, _, err := r.client.DeleteInstance(ctx, id)
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) && apiErr.Code == "OperationConflict" {
+		// Another operation (a provisioning cut short by a timeout, say) is still running:
+		// let it finish, then delete.
+		tflog.Info(ctx, "waiting for the instance's operation to finish before deleting it", map[string]any{"id": id, "reason": apiErr.Message})
+		if _, err = r.wait(ctx, id, timeout, "finish its operation", func(i api.ServiceInstance) bool {
+			return i.LastOperation.State != api.OperationPending && i.LastOperation.State != api.OperationInProgress
+		}); err == nil {
+			_, _, err = r.client.DeleteInstance(ctx, id)
+		}
+	}
+	if err != nil {
 		if !client.IsNotFound(err) {
 			resp.Diagnostics.AddError("Deleting the instance failed", err.Error())
 		}

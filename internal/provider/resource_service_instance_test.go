@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -204,4 +205,39 @@ func TestAccServiceInstanceUpdateFails(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestAccServiceInstanceCreateTimesOut: a create that times out keeps the instance in the
+// state (tainted, so the next apply replaces it) instead of orphaning what was ordered; the
+// replacement waits for the cut-short provisioning to end before deleting it.
+func TestAccServiceInstanceCreateTimesOut(t *testing.T) {
+	a := newAcc(t)
+	b := osbtest.Start(t, "small", "custom")
+	b.Script("custom", osbtest.Behaviour{Async: true, Takes: 3 * time.Second})
+	svcID := a.orderable(t, b)
+	addr := "catalog_service_instance.db"
+	config := a.config(sprintf(instanceConfig, svcID, "5", "orders"))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{
+			{
+				Config:      strings.Replace(config, `create = "2m"`, `create = "1s"`, 1),
+				ExpectError: words(`the instance did not deploy within 1s (it is Deploying`),
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionDestroyBeforeCreate)}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("status"), knownvalue.StringExact("Deployed")),
+				},
+			},
+		},
+	})
+	// Two instances (the timed-out one and its replacement), two deletes (the replaced one, and
+	// the replacement at the end of the test).
+	if b.Created() != 2 || len(b.Requests("DELETE")) != 2 {
+		t.Fatalf("the broker created %d instances and got %d deletes",
+			b.Created(), len(b.Requests("DELETE")))
+	}
 }
