@@ -69,6 +69,7 @@ type Broker struct {
 	ServiceID string
 
 	mu          sync.Mutex
+	password    string // what the broker accepts now (Password is the first one)
 	plans       []string
 	behaviours  map[string]*Behaviour
 	retrievable bool
@@ -91,7 +92,7 @@ type instance struct {
 // Script says otherwise), stopped when the test ends.
 func Start(t testing.TB, plans ...string) *Broker {
 	t.Helper()
-	b := &Broker{Username: "broker-user", Password: "broker-secret", ServiceName: "test-service", ServiceID: "svc-test",
+	b := &Broker{Username: "broker-user", Password: "broker-secret", password: "broker-secret", ServiceName: "test-service", ServiceID: "svc-test",
 		plans: plans, behaviours: map[string]*Behaviour{}, instances: map[string]*instance{}, gone: map[string]bool{}, concurrency: map[string]int{}}
 	srv := httptest.NewServer(b)
 	t.Cleanup(srv.Close)
@@ -107,6 +108,13 @@ func (b *Broker) Script(plan string, bh Behaviour) {
 		b.plans = append(b.plans, plan)
 	}
 	b.behaviours[plan] = &bh
+}
+
+// SetPassword changes the password the broker accepts.
+func (b *Broker) SetPassword(p string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.password = p
 }
 
 // Retrievable makes the offering declare instances_retrievable.
@@ -160,7 +168,10 @@ func (b *Broker) Parameters(id string) map[string]any {
 
 func (b *Broker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	user, pass, ok := r.BasicAuth()
-	if !ok || user != b.Username || pass != b.Password {
+	b.mu.Lock()
+	password := b.password
+	b.mu.Unlock()
+	if !ok || user != b.Username || pass != password {
 		writeJSON(w, 401, map[string]string{"error": "Unauthorized", "description": "wrong broker credentials"})
 		return
 	}

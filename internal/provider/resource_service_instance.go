@@ -390,17 +390,15 @@ func timedOut(last api.ServiceInstance, what string, timeout time.Duration) erro
 // imported.
 func instanceModelFrom(inst api.ServiceInstance, prior instanceModel, imported bool) instanceModel {
 	params := types.MapNull(types.StringType)
-	if len(inst.Parameters) > 0 {
-		managed := prior.Parameters.Elements()
-		elems := map[string]attr.Value{}
-		for k, v := range inst.Parameters {
-			if _, ok := managed[k]; ok || imported {
-				elems[k] = types.StringValue(valueString(v))
-			}
+	managed := prior.Parameters.Elements()
+	elems := map[string]attr.Value{}
+	for k, v := range inst.Parameters {
+		if _, ok := managed[k]; ok || imported {
+			elems[k] = types.StringValue(valueString(v))
 		}
-		if len(elems) > 0 || !prior.Parameters.IsNull() {
-			params = types.MapValueMust(types.StringType, elems)
-		}
+	}
+	if len(elems) > 0 || !prior.Parameters.IsNull() && !prior.Parameters.IsUnknown() {
+		params = types.MapValueMust(types.StringType, elems)
 	}
 	outputs := map[string]attr.Value{}
 	for k, v := range inst.Outputs {
@@ -408,7 +406,7 @@ func instanceModelFrom(inst api.ServiceInstance, prior instanceModel, imported b
 	}
 	return instanceModel{ID: types.StringValue(inst.ServiceInstanceId), Name: types.StringValue(inst.Name), ServiceID: types.StringValue(inst.ServiceId),
 		ServiceVersion: types.StringValue(inst.ServiceVersion), PlanName: types.StringValue(inst.PlanName), Parameters: params,
-		Tags: tagsMap(inst.Tags), Timeouts: prior.Timeouts, Status: types.StringValue(inst.Status), Progress: types.Int64Value(inst.Progress),
+		Tags: tagsMap(inst.Tags, prior.Tags), Timeouts: prior.Timeouts, Status: types.StringValue(inst.Status), Progress: types.Int64Value(inst.Progress),
 		StatusDetail: types.StringValue(inst.StatusDetail), Outputs: types.MapValueMust(types.StringType, outputs),
 		CreateTime: types.StringValue(inst.CreateTime), UpdateTime: types.StringValue(inst.UpdateTime)}
 }

@@ -154,3 +154,34 @@ func TestAccServiceBrokerRefused(t *testing.T) {
 		Steps:                    []resource.TestStep{{Config: cfg, ExpectError: regexp.MustCompile(`(?s)Could not publish service.*BrokerUnavailable.*HTTP 401`)}},
 	})
 }
+
+// TestAccServiceBrokerPasswordRotation: a new password_wo reaches the catalog when
+// password_wo_version changes, and only then.
+func TestAccServiceBrokerPasswordRotation(t *testing.T) {
+	a := newAcc(t)
+	b := osbtest.Start(t, "small")
+	cfg := func(desc, password, version string) string {
+		c := sprintf(serviceConfig, desc, "{}", b.URL, b.Username, password, "Online")
+		return a.config(strings.Replace(c, "password_wo_version = 1", "password_wo_version = "+version, 1))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{
+			{Config: cfg("v1", b.Password, "1")},
+			{
+				// The broker's password changed; a new version must be checked against it.
+				// Without a new password_wo_version the new password is not sent: publishing fails.
+				PreConfig:   func() { b.SetPassword("rotated") },
+				Config:      cfg("v2", "rotated", "1"),
+				ExpectError: words(`HTTP 401`),
+			},
+			{
+				Config: cfg("v2", "rotated", "2"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("catalog_service.db", tfjsonpath.New("service_status"), knownvalue.StringExact("Online")),
+					statecheck.ExpectKnownValue("catalog_service.db", tfjsonpath.New("broker").AtMapKey("password_wo_version"), knownvalue.Int64Exact(2)),
+				},
+			},
+		},
+	})
+}

@@ -132,8 +132,13 @@ func tagsFrom(ctx context.Context, m types.Map) ([]api.Tag, diag.Diagnostics) {
 	return tags, diags
 }
 
-func tagsMap(tags []api.Tag) types.Map {
+// tagsMap is the Terraform value of tags: with none, an empty map if the configuration
+// (prior) says {}, else null.
+func tagsMap(tags []api.Tag, prior types.Map) types.Map {
 	if len(tags) == 0 {
+		if !prior.IsNull() && !prior.IsUnknown() {
+			return types.MapValueMust(types.StringType, map[string]attr.Value{})
+		}
 		return types.MapNull(types.StringType)
 	}
 	elems := map[string]attr.Value{}
@@ -199,7 +204,7 @@ func brokerFrom(s api.Service, prior types.Object) types.Object {
 
 // serviceModelFrom is the resource's state for a service as the API answers it.
 func serviceModelFrom(s api.Service, prior serviceModel) serviceModel {
-	return serviceModel{ID: types.StringValue(s.ServiceId), serviceContent: contentFrom(s), Tags: tagsMap(s.Tags),
+	return serviceModel{ID: types.StringValue(s.ServiceId), serviceContent: contentFrom(s), Tags: tagsMap(s.Tags, prior.Tags),
 		Broker: brokerFrom(s, prior.Broker), Status: types.StringValue(desiredStatus(s.Status)), ServiceStatus: types.StringValue(s.Status),
 		Version: types.StringValue(s.Version), CreateTime: types.StringValue(s.CreateTime), UpdateTime: types.StringValue(s.UpdateTime),
 		PublishTime: optString(s.PublishTime)}
