@@ -239,7 +239,7 @@ func (r *serviceResource) converge(ctx context.Context, id string, plan serviceM
 	var actions []string
 	switch {
 	case want == api.ServiceOnline && desiredStatus(svc.Status) != api.ServiceOnline:
-		actions = []string{"publish"}
+		actions = []string{"publish"} // Draft, Approved, Offline
 	case want == api.ServiceOffline && svc.Status == api.ServiceDraft:
 		actions = []string{"publish", "offline"}
 	case want == api.ServiceOffline && desiredStatus(svc.Status) == api.ServiceOnline:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -393,9 +394,17 @@ func instanceModelFrom(inst api.ServiceInstance, prior instanceModel, imported b
 	managed := prior.Parameters.Elements()
 	elems := map[string]attr.Value{}
 	for k, v := range inst.Parameters {
-		if _, ok := managed[k]; ok || imported {
-			elems[k] = types.StringValue(valueString(v))
+		p, ok := managed[k]
+		if !ok && !imported {
+			continue
 		}
+		value := valueString(v)
+		// The catalog converts values to the key's type ("05" to 5): keep the configuration's
+		// spelling of an equal value, so that it plans clean.
+		if s, isString := p.(types.String); ok && isString && sameValue(s.ValueString(), value) {
+			value = s.ValueString()
+		}
+		elems[k] = types.StringValue(value)
 	}
 	if len(elems) > 0 || !prior.Parameters.IsNull() && !prior.Parameters.IsUnknown() {
 		params = types.MapValueMust(types.StringType, elems)
@@ -409,6 +418,23 @@ func instanceModelFrom(inst api.ServiceInstance, prior instanceModel, imported b
 		Tags: tagsMap(inst.Tags, prior.Tags), Timeouts: prior.Timeouts, Status: types.StringValue(inst.Status), Progress: types.Int64Value(inst.Progress),
 		StatusDetail: types.StringValue(inst.StatusDetail), Outputs: types.MapValueMust(types.StringType, outputs),
 		CreateTime: types.StringValue(inst.CreateTime), UpdateTime: types.StringValue(inst.UpdateTime)}
+}
+
+// sameValue tells whether two spellings stand for the same parameter value: equal strings,
+// numbers or booleans.
+func sameValue(a, b string) bool {
+	if a == b {
+		return true
+	}
+	if x, err := strconv.ParseFloat(a, 64); err == nil {
+		y, err := strconv.ParseFloat(b, 64)
+		return err == nil && x == y
+	}
+	if x, err := strconv.ParseBool(a); err == nil {
+		y, err := strconv.ParseBool(b)
+		return err == nil && x == y
+	}
+	return false
 }
 
 // valueString writes a JSON value as the string Terraform holds.

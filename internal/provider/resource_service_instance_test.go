@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -240,4 +241,29 @@ func TestAccServiceInstanceCreateTimesOut(t *testing.T) {
 		t.Fatalf("the broker created %d instances and got %d deletes",
 			b.Created(), len(b.Requests("DELETE")))
 	}
+}
+
+// TestAccServiceInstanceValueSpelling: a value the catalog converts ("05" for an integer)
+// keeps the configuration's spelling and plans clean; the broker gets the converted value.
+func TestAccServiceInstanceValueSpelling(t *testing.T) {
+	a := newAcc(t)
+	b := osbtest.Start(t, "small", "custom")
+	svcID := a.orderable(t, b)
+	addr := "catalog_service_instance.db"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{{
+			Config: a.config(sprintf(instanceConfig, svcID, "05", "orders")),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("parameters").AtMapKey("size"), knownvalue.StringExact("05")),
+			},
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			Check: func(s *terraform.State) error {
+				if got := b.Parameters(s.RootModule().Resources[addr].Primary.ID); fmt.Sprint(got["size"]) != "5" {
+					return fmt.Errorf("the broker got size %v", got["size"])
+				}
+				return nil
+			},
+		}},
+	})
 }

@@ -185,3 +185,45 @@ func TestAccServiceBrokerPasswordRotation(t *testing.T) {
 		},
 	})
 }
+
+// TestAccPublicService: a public service waits for a platform admin (planning clean while
+// it waits); once approved, the next apply puts it Online.
+func TestAccPublicService(t *testing.T) {
+	a := newAcc(t)
+	_, admin := a.env.Admin(t, "platform")
+	b := osbtest.Start(t, "small")
+	config := strings.Replace(a.serviceConfig(b, "shared", "{}", "Online"), `service_type = "private"`, `service_type = "private"
+  share_type   = "Public"`, 1)
+	addr := "catalog_service.db"
+	var id string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("status"), knownvalue.StringExact("Online")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("service_status"), knownvalue.StringExact("Submitted")),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check: func(s *terraform.State) error {
+					id = s.RootModule().Resources[addr].Primary.ID
+					return nil
+				},
+			},
+			{
+				PreConfig: func() {
+					if _, _, err := admin.ChangeServiceStatus(context.Background(), id, "approve", api.ServiceLifecycleRequest{}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("service_status"), knownvalue.StringExact("Online")),
+				},
+			},
+		},
+	})
+}

@@ -172,10 +172,12 @@ func contentFrom(s api.Service) serviceContent {
 		ServiceProductURL: optString(s.ServiceProductUrl), Categories: optString(s.Categories)}
 }
 
-// desiredStatus maps a version's status to the desired status it stands for.
+// desiredStatus maps a version's status to the desired status it stands for. A public
+// version waiting for approval (Submitted) counts as Online: nothing the supplier can do
+// moves it on. An Approved one is not yet Online: the next apply publishes it.
 func desiredStatus(status string) string {
 	switch status {
-	case api.ServiceSubmitted, api.ServiceApproved, api.ServiceLaunching, api.ServiceOnline, api.ServiceBeta:
+	case api.ServiceSubmitted, api.ServiceLaunching, api.ServiceOnline, api.ServiceBeta:
 		return api.ServiceOnline
 	}
 	return status
