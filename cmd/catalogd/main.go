@@ -196,7 +196,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&wc.PollInterval, "poll-interval", provision.DefaultPollInterval, "first wait before polling a broker's asynchronous operation")
 	fs.DurationVar(&wc.MaxPollInterval, "max-poll-interval", provision.DefaultMaxPollInterval, "longest wait between polls")
 	fs.DurationVar(&wc.MaxPollingDuration, "max-polling-duration", provision.DefaultMaxPollingDuration, "how long an operation may take when the broker's plan sets no maximum_polling_duration")
-	fs.DurationVar(&wc.Lease, "worker-lease", 0, "how long a worker holds an operation before another may resume it (default: broker-timeout + 30s)")
+	fs.DurationVar(&wc.Lease, "worker-lease", 0, "how long a worker holds an operation before another may resume it (default: 3 x broker-timeout + 30s)")
 	fs.IntVar(&wc.Concurrency, "workers", provision.DefaultConcurrency, "how many operations run at once")
 	if rest, err := parse(fs, args); err != nil {
 		return err

@@ -39,7 +39,10 @@ type Config struct {
 	// BrokerTimeout bounds one request to a broker.
 	BrokerTimeout time.Duration
 	// Lease is how long a step may hold its operation; a crashed worker's operations are
-	// resumed after it. It must exceed BrokerTimeout.
+	// resumed after it. A step makes up to three requests (catalog, the operation, reading
+	// the instance back), so the default is three broker timeouts and 30 s. Should a step
+	// outlive its lease, another worker may repeat it: every step is safe to repeat, and the
+	// slower one's outcome is dropped.
 	Lease time.Duration
 	// Concurrency is how many operations run at once.
 	Concurrency int
@@ -68,7 +71,7 @@ func (c Config) withDefaults() Config {
 	def(&c.MaxPollInterval, DefaultMaxPollInterval)
 	def(&c.MaxPollingDuration, DefaultMaxPollingDuration)
 	def(&c.BrokerTimeout, DefaultBrokerTimeout)
-	def(&c.Lease, c.BrokerTimeout+30*time.Second)
+	def(&c.Lease, 3*c.BrokerTimeout+30*time.Second)
 	def(&c.Scan, DefaultScan)
 	if c.Concurrency <= 0 {
 		c.Concurrency = DefaultConcurrency
