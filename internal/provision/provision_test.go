@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -525,4 +526,60 @@ func TestTwoWorkersShareTheQueue(t *testing.T) {
 	if puts := len(f.broker.Requests("PUT")); puts != n || f.broker.Created() != n {
 		t.Fatalf("%d provision requests, %d instances created, for %d orders", puts, f.broker.Created(), n)
 	}
+}
+
+// TestUnreadableStepWaits: when the catalog cannot read what a step needs, nothing is sent to
+// the broker and the operation is tried again later, not failed.
+func TestUnreadableStepWaits(t *testing.T) {
+	t.Parallel()
+	env := catalogtest.Start(t, catalogtest.Options{NoWorker: true})
+	broker := osbtest.Start(t, "p")
+	_, c := env.Tenant(t, "acme")
+	svcID := catalogtest.PublishedService(t, c, catalogtest.BrokeredService(broker, "DB"), map[string]api.PutPlanRequest{"p": {}})
+	inst, _, err := c.CreateInstance(ctx, api.CreateServiceInstanceRequest{Name: "x", ServiceId: svcID, PlanName: "p"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := env.Store.ListOperations(ctx, inst.ServiceInstanceId)
+	if err != nil || len(ops) != 1 {
+		t.Fatalf("operations %v %v", ops, err)
+	}
+	op := ops[0]
+	op.Work = []byte(`{"phase":`) // what a step reads cannot be decoded
+	if err := env.Store.UpdateOperation(ctx, op); err != nil {
+		t.Fatal(err)
+	}
+	before := len(broker.Requests("")) // the catalog reads made by writing the plan and publishing
+	cfg := catalogtest.FastWorker
+	cfg.MaxPollInterval = time.Hour // the retry comes only when the test says so
+	w := provision.New(env.Store, cfg, slog.New(slog.DiscardHandler))
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := env.Store.GetOperation(ctx, op.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.NextRun.After(time.Now().Add(30 * time.Minute)) {
+			if got.State != api.OperationInProgress || got.LeaseOwner != "" || len(broker.Requests("")) != before {
+				t.Fatalf("after an unreadable step: %s, lease %q, %d broker requests (%d before)", got.State, got.LeaseOwner, len(broker.Requests("")), before)
+			}
+			// Mend it, and make it due: the worker provisions.
+			got.Work, got.NextRun = []byte(`{}`), time.Time{}
+			if err := env.Store.UpdateOperation(ctx, got); err != nil {
+				t.Fatal(err)
+			}
+			w.Wake()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the unreadable step was not put off: %+v", got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	catalogtest.WaitInstance(t, c, inst.ServiceInstanceId, api.InstanceDeployed)
 }

@@ -196,16 +196,20 @@ func (w *Worker) runStep(ctx context.Context, opID string) {
 		return
 	}
 	j, err := w.load(ctx, op)
-	var r result
 	if err != nil {
-		r = failed(fmt.Sprintf("the catalog could not prepare the request: %v", err), false)
-	} else {
-		r = w.step(ctx, j)
+		// The catalog's own rows could not be read (the database is busy, say): nothing was
+		// sent, so try again later rather than fail the operation.
+		if ctx.Err() == nil {
+			w.log.Error("prepare operation step", "operation", op.ID, "instance", op.InstanceID, "error", err)
+		}
+		w.release(opID, w.cfg.MaxPollInterval)
+		return
 	}
+	r := w.step(ctx, j)
 	if ctx.Err() != nil {
 		// Shutting down: the step's answer may be lost; release the operation so that it is
 		// repeated (every step may be repeated safely).
-		w.release(opID)
+		w.release(opID, 0)
 		return
 	}
 	next, err := w.record(ctx, op.ID, j, r)
@@ -259,8 +263,9 @@ func (w *Worker) claim(ctx context.Context, id string) (store.Operation, bool, e
 	return op, claimed, err
 }
 
-// release gives up the lease of an operation without recording anything.
-func (w *Worker) release(id string) {
+// release gives up the lease of an operation without recording anything; its next step is
+// due after delay.
+func (w *Worker) release(id string, delay time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := w.store.InTx(ctx, func(q store.Queries) error {
@@ -268,7 +273,7 @@ func (w *Worker) release(id string) {
 		if err != nil || op.LeaseOwner != w.id {
 			return err
 		}
-		op.LeaseOwner, op.LeaseUntil = "", time.Time{}
+		op.LeaseOwner, op.LeaseUntil, op.NextRun = "", time.Time{}, w.now().Add(delay)
 		return q.UpdateOperation(ctx, op)
 	})
 	if err != nil {
