@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/opencatalog/terraform-provider-catalog/internal/client"
@@ -60,3 +61,14 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // objectAsOptions reads an object into a struct as it is.
 var objectAsOptions = basetypes.ObjectAsOptions{}
+
+// isEmpty tells whether a list or map is known, not null, and has no elements.
+func isEmpty(v attr.Value) bool {
+	switch x := v.(type) {
+	case types.List:
+		return !x.IsNull() && !x.IsUnknown() && len(x.Elements()) == 0
+	case types.Map:
+		return !x.IsNull() && !x.IsUnknown() && len(x.Elements()) == 0
+	}
+	return false
+}

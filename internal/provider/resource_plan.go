@@ -186,7 +186,7 @@ func (r *planResource) put(ctx context.Context, m *planModel, state stateSetter,
 		diags.AddError("Writing the plan failed", err.Error())
 		return
 	}
-	out, d := planModelFrom(plan)
+	out, d := planModelFrom(plan, *m)
 	diags.Append(d...)
 	diags.Append(state.Set(ctx, out)...)
 }
@@ -204,7 +204,7 @@ func (r *planResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 		}
 		return
 	}
-	out, diags := planModelFrom(plan)
+	out, diags := planModelFrom(plan, m)
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, out)...)
 }
@@ -230,14 +230,15 @@ func (r *planResource) ImportState(ctx context.Context, req resource.ImportState
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
 }
 
-// planModelFrom is a plan as the API answers it, in the resource's terms.
-func planModelFrom(p api.Plan) (planModel, diagnostics) {
+// planModelFrom is a plan as the API answers it, in the resource's terms. The API answers
+// "none" as empty; it is null in Terraform unless prior (the configuration) says empty.
+func planModelFrom(p api.Plan, prior planModel) (planModel, diagnostics) {
 	fields, diags := planFieldsFrom(p.Name, api.PutPlanRequest{Description: p.Description, Metadata: p.Metadata, Blueprint: p.Blueprint,
 		MeteringItems: p.MeteringItems, BrokerPlanName: p.BrokerPlanName})
-	if len(p.MeteringItems) == 0 {
+	if len(p.MeteringItems) == 0 && !isEmpty(prior.MeteringItems) {
 		fields.MeteringItems = types.ListNull(types.ObjectType{AttrTypes: meteringAttrTypes})
 	}
-	if len(p.Metadata) == 0 {
+	if len(p.Metadata) == 0 && !isEmpty(prior.Metadata) {
 		fields.Metadata = types.MapNull(types.ObjectType{AttrTypes: parameterAttrTypes})
 	}
 	return planModel{ID: types.StringValue(p.ServiceId + "/" + p.Name), ServiceID: types.StringValue(p.ServiceId), planFields: fields,

@@ -148,11 +148,23 @@ func tagsMap(tags []api.Tag, prior types.Map) types.Map {
 	return types.MapValueMust(types.StringType, elems)
 }
 
-// contentFrom is a service's content as the API answers it.
-func contentFrom(s api.Service) serviceContent {
+// contentFrom is a service's content as the API answers it. No agreements is null in
+// Terraform, unless prior (the configuration) says an empty list for that locale.
+func contentFrom(s api.Service, prior serviceContent) serviceContent {
+	priorInfos := map[string]serviceInfoModel{}
+	if !prior.ServiceInfos.IsNull() && !prior.ServiceInfos.IsUnknown() {
+		var list []serviceInfoModel
+		_ = prior.ServiceInfos.ElementsAs(context.Background(), &list, false)
+		for _, in := range list {
+			priorInfos[in.Locale.ValueString()] = in
+		}
+	}
 	infos := []attr.Value{}
 	for _, in := range s.ServiceInfos {
 		agreements := types.ListNull(types.ObjectType{AttrTypes: agreementAttrTypes})
+		if isEmpty(priorInfos[in.Locale].Agreements) {
+			agreements = types.ListValueMust(types.ObjectType{AttrTypes: agreementAttrTypes}, []attr.Value{})
+		}
 		if len(in.Agreements) > 0 {
 			var elems []attr.Value
 			for _, a := range in.Agreements {
@@ -206,7 +218,7 @@ func brokerFrom(s api.Service, prior types.Object) types.Object {
 
 // serviceModelFrom is the resource's state for a service as the API answers it.
 func serviceModelFrom(s api.Service, prior serviceModel) serviceModel {
-	return serviceModel{ID: types.StringValue(s.ServiceId), serviceContent: contentFrom(s), Tags: tagsMap(s.Tags, prior.Tags),
+	return serviceModel{ID: types.StringValue(s.ServiceId), serviceContent: contentFrom(s, prior.serviceContent), Tags: tagsMap(s.Tags, prior.Tags),
 		Broker: brokerFrom(s, prior.Broker), Status: types.StringValue(desiredStatus(s.Status)), ServiceStatus: types.StringValue(s.Status),
 		Version: types.StringValue(s.Version), CreateTime: types.StringValue(s.CreateTime), UpdateTime: types.StringValue(s.UpdateTime),
 		PublishTime: optString(s.PublishTime)}
