@@ -3,12 +3,15 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite"               // registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // DefaultDSN is the embedded default: an SQLite file in the working directory.
@@ -23,7 +26,7 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.PingContext(ctx); err != nil {
+	if err := ping(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", d.name(), err)
 	}
@@ -32,6 +35,25 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 		return nil, err
 	}
 	return &sqlStore{queries: queries{q: db, d: d}, db: db}, nil
+}
+
+// ping makes the first connection. SQLite answers SQLITE_BUSY at once, whatever the busy
+// timeout, when another process is switching a new file to WAL mode at the same moment (as
+// when a server and an admin command start together): that is waited out, for a while.
+func ping(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 250*time.Millisecond) {
+		err := db.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+	}
 }
 
 func connect(dsn string) (*sql.DB, dialect, error) {
