@@ -122,7 +122,7 @@ func (c *Catalog) CreateInstance(ctx context.Context, caller Caller, req api.Cre
 			return nil
 		}
 		created = true
-		op := store.Operation{ID: newID("op-"), InstanceID: inst.ID, Type: api.OperationProvision, State: api.OperationPending,
+		op := store.Operation{ID: provision.NewOperationID(), InstanceID: inst.ID, Type: api.OperationProvision, State: api.OperationPending,
 			PlanName: req.PlanName, Parameters: inst.Parameters, PreviousValues: []byte("{}"), Description: "queued", CreateTime: now, UpdateTime: now}
 		inst.LastOperation = provision.Summary(op)
 		if err := q.CreateInstance(ctx, inst); err != nil {
@@ -343,7 +343,7 @@ func (c *Catalog) queueChange(ctx context.Context, q store.Queries, inst *store.
 			previous[k] = old
 		}
 	}
-	op := store.Operation{ID: newID("op-"), InstanceID: inst.ID, Type: api.OperationUpdate, State: api.OperationPending,
+	op := store.Operation{ID: provision.NewOperationID(), InstanceID: inst.ID, Type: api.OperationUpdate, State: api.OperationPending,
 		PlanName: planName, Parameters: mustJSON(changed), PreviousValues: mustJSON(map[string]any{"PlanName": inst.PlanName, "Parameters": previous}),
 		CreateTime: now, UpdateTime: now}
 	if err := q.CreateOperation(ctx, op); err != nil {
@@ -423,7 +423,7 @@ func (c *Catalog) DeleteInstance(ctx context.Context, caller Caller, id, ifMatch
 			return Conflict("OperationConflict", "service instance %s has a %s operation %s; delete it when that has finished",
 				id, active.Type, operationState(active.State))
 		default:
-			op := store.Operation{ID: newID("op-"), InstanceID: id, Type: api.OperationDeprovision, State: api.OperationPending,
+			op := store.Operation{ID: provision.NewOperationID(), InstanceID: id, Type: api.OperationDeprovision, State: api.OperationPending,
 				PlanName: inst.PlanName, Parameters: []byte("{}"), PreviousValues: []byte("{}"), Description: "queued", CreateTime: now, UpdateTime: now}
 			if err := q.CreateOperation(ctx, op); err != nil {
 				return fmt.Errorf("queue deprovision operation: %w", err)
