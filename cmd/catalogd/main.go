@@ -4,7 +4,7 @@
 //	catalogd migrate [--database DSN]
 //	catalogd tenant create [--database DSN] [--admin] NAME   (prints the tenant id, then an API key)
 //	catalogd key create    [--database DSN] --tenant ID      (prints a new API key)
-//	catalogd openapi                                         (prints the API's OpenAPI document)
+//	catalogd openapi [--markdown]                            (prints the API's OpenAPI document, or its reference in Markdown)
 //	catalogd version
 package main
 
@@ -41,7 +41,7 @@ Usage:
   catalogd migrate [--database DSN]
   catalogd tenant create [--database DSN] [--admin] NAME
   catalogd key create    [--database DSN] --tenant TENANT_ID
-  catalogd openapi
+  catalogd openapi [--markdown]
   catalogd version
 
 DSN is sqlite:PATH (default sqlite:catalog.db; env CATALOG_DATABASE) or postgres://...
@@ -81,7 +81,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return createKey(ctx, rest[1:], stdout)
 	case "openapi":
-		_, err := stdout.Write(server.New(nil, slog.New(slog.DiscardHandler)).OpenAPI())
+		doc := server.New(nil, slog.New(slog.DiscardHandler)).OpenAPI()
+		if len(rest) == 1 && rest[0] == "--markdown" {
+			var err error
+			if doc, err = server.APIReference(doc); err != nil {
+				return err
+			}
+		} else if len(rest) > 0 {
+			return fmt.Errorf("%w: openapi takes only --markdown", errUsage)
+		}
+		_, err := stdout.Write(doc)
 		return err
 	case "version", "--version":
 		fmt.Fprintln(stdout, "catalogd", version)

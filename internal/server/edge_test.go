@@ -13,6 +13,7 @@ import (
 	"github.com/opencatalog/terraform-provider-catalog/internal/catalogtest"
 	"github.com/opencatalog/terraform-provider-catalog/internal/client"
 	"github.com/opencatalog/terraform-provider-catalog/internal/osbtest"
+	"github.com/opencatalog/terraform-provider-catalog/internal/server"
 )
 
 type answer struct {
@@ -249,6 +250,21 @@ func TestHealthMetricsOpenAPI(t *testing.T) {
 	ok(t, err)
 	if !bytes.Equal([]byte(doc.raw), committed) {
 		t.Fatal("docs/server/openapi.json is stale: run `make openapi`")
+	}
+	reference, err := server.APIReference(committed)
+	ok(t, err)
+	committedReference, err := os.ReadFile("../../docs/server/api.md")
+	ok(t, err)
+	if !bytes.Equal(reference, committedReference) {
+		t.Fatal("docs/server/api.md is stale: run `make openapi`")
+	}
+	for _, want := range []string{"| POST | [`/v1/service-instances`](#post-v1service-instances) | Order an instance of an spi service.",
+		"## PUT /v1/services/{ServiceId}/plans/{PlanName}", "* Path: `ServiceId` (string), `PlanName` (string)",
+		"* Body: [PutPlanRequest](#putplanrequest)", "* Answer: 202 [ServiceInstance](#serviceinstance)",
+		"| `Metadata` | map of [ParameterSpec](#parameterspec) |", "| `MeteringItems` | list of [MeteringItem](#meteringitem) |"} {
+		if !strings.Contains(string(reference), want) {
+			t.Errorf("the API reference lacks %q", want)
+		}
 	}
 	var parsed struct {
 		Paths map[string]map[string]any
