@@ -5,6 +5,7 @@ package examples
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -78,7 +79,8 @@ func terraform(t *testing.T, dir string, env []string, args ...string) (string, 
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
-	if exit, ok := err.(*exec.ExitError); ok {
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
 		return out.String(), exit.ExitCode()
 	}
 	if err != nil {
@@ -97,7 +99,8 @@ func mustTerraform(t *testing.T, dir string, env []string, args ...string) strin
 	return out
 }
 
-// copyFiles copies the .tf and .yaml files of src into dst, each name prefixed.
+// copyFiles copies the .tf files of src into dst, their names prefixed, and the .yaml files
+// as they are named (configurations read them by name).
 func copyFiles(t *testing.T, src, dst, prefix string) {
 	t.Helper()
 	entries, err := os.ReadDir(src)
@@ -110,7 +113,11 @@ func copyFiles(t *testing.T, src, dst, prefix string) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(dst, prefix+e.Name()), data, 0o644); err != nil {
+			name := e.Name()
+			if ext == ".tf" {
+				name = prefix + name
+			}
+			if err := os.WriteFile(filepath.Join(dst, name), data, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -129,12 +136,7 @@ func TestExamplesValidate(t *testing.T) {
 			t.Fatalf("no examples match %s", pattern)
 		}
 		for _, dir := range dirs {
-			// plans.yaml keeps its name: the function's example reads it by that name.
-			prefix := strings.ReplaceAll(dir, "/", "_") + "_"
-			copyFiles(t, dir, snippets, prefix)
-			if data, err := os.ReadFile(filepath.Join(dir, "plans.yaml")); err == nil {
-				os.WriteFile(filepath.Join(snippets, "plans.yaml"), data, 0o644)
-			}
+			copyFiles(t, dir, snippets, strings.ReplaceAll(dir, "/", "_")+"_")
 		}
 	}
 	roots := map[string]string{"documentation snippets": snippets}
