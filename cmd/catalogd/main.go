@@ -4,6 +4,7 @@
 //	catalogd migrate [--database DSN]
 //	catalogd tenant create [--database DSN] [--admin] NAME   (prints the tenant id, then an API key)
 //	catalogd key create    [--database DSN] --tenant ID      (prints a new API key)
+//	catalogd backup [--database DSN] FILE                    (a consistent copy of an SQLite catalog)
 //	catalogd openapi [--markdown]                            (prints the API's OpenAPI document, or its reference in Markdown)
 //	catalogd version
 package main
@@ -41,6 +42,7 @@ Usage:
   catalogd migrate [--database DSN]
   catalogd tenant create [--database DSN] [--admin] NAME
   catalogd key create    [--database DSN] --tenant TENANT_ID
+  catalogd backup [--database DSN] FILE     (a consistent copy of an SQLite catalog, while it runs)
   catalogd openapi [--markdown]
   catalogd version
 
@@ -80,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return createTenant(ctx, rest[1:], stdout)
 		}
 		return createKey(ctx, rest[1:], stdout)
+	case "backup":
+		return backup(ctx, rest, stdout)
 	case "openapi":
 		doc := server.New(nil, slog.New(slog.DiscardHandler)).OpenAPI()
 		if len(rest) == 1 && rest[0] == "--markdown" {
@@ -170,6 +174,22 @@ func createTenant(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout, t.ID)
 	fmt.Fprintln(stdout, key)
+	return nil
+}
+
+func backup(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dsn := newFlags("backup")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return fmt.Errorf("%w: backup takes the file to write", errUsage)
+	}
+	if err := store.Backup(ctx, *dsn, rest[0]); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "backed up to", rest[0])
 	return nil
 }
 

@@ -100,6 +100,18 @@ func TestServeAdminAndShutdown(t *testing.T) {
 		t.Fatalf("key for a missing tenant: %v %s", err, errOut)
 	}
 
+	// A backup while the server runs opens as a catalog where the key works.
+	backupFile := filepath.Join(t.TempDir(), "backup.db")
+	if out, errOut, err := run(t, "backup", "--database", dsn, backupFile); err != nil || !strings.Contains(out, "backed up to") {
+		t.Fatalf("backup: %v %s %s", err, out, errOut)
+	}
+	if out, _, err := run(t, "key", "create", "--database", "sqlite:"+backupFile, "--tenant", tenantID); err != nil || !strings.HasPrefix(out, "ock_") {
+		t.Fatalf("the backup lacks the tenant: %q %v", out, err)
+	}
+	if _, errOut, err := run(t, "backup", "--database", dsn, backupFile); err == nil || !strings.Contains(errOut, "already exists") {
+		t.Fatalf("a backup over an existing file: %v %s", err, errOut)
+	}
+
 	// SIGTERM: finish and exit 0, having logged requests without keys.
 	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

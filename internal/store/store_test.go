@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/opencatalog/terraform-provider-catalog/internal/catalog"
 	"github.com/opencatalog/terraform-provider-catalog/internal/catalogtest"
 	"github.com/opencatalog/terraform-provider-catalog/internal/store"
 	"github.com/opencatalog/terraform-provider-catalog/internal/store/storetest"
@@ -72,5 +73,45 @@ func TestOpenRejectsBadDSN(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "secret") {
 			t.Errorf("Open(%q) error shows the password: %v", dsn, err)
 		}
+	}
+}
+
+// TestBackup: the copy opens as a catalog, holds what was written before it, and the source
+// keeps working; a second backup to the same file, or of PostgreSQL, is refused.
+func TestBackup(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dsn := "sqlite:" + filepath.Join(dir, "catalog.db")
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cat := catalog.New(st)
+	tn, _, err := cat.CreateTenant(ctx, "before", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dest := filepath.Join(dir, "backup.db")
+	if err := store.Backup(ctx, dsn, dest); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cat.CreateTenant(ctx, "after", false); err != nil {
+		t.Fatalf("the source after the backup: %v", err)
+	}
+	copied, err := store.Open(ctx, "sqlite:"+dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copied.Close()
+	got, err := copied.GetTenant(ctx, tn.ID)
+	if err != nil || got.Name != "before" {
+		t.Fatalf("the backup's tenant: %+v, %v", got, err)
+	}
+	if err := store.Backup(ctx, dsn, dest); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("backup over an existing file: %v", err)
+	}
+	if err := store.Backup(ctx, "postgres://localhost/catalog", filepath.Join(dir, "pg.db")); err == nil || !strings.Contains(err.Error(), "pg_dump") {
+		t.Fatalf("backup of PostgreSQL: %v", err)
 	}
 }
