@@ -133,14 +133,20 @@ func (d *demo) up(ctx context.Context) error {
 	return nil
 }
 
-// serve starts the servers on the demo's data and waits for Ctrl-C.
-func (d *demo) serve(ctx context.Context) error {
+// restart starts the servers again on the demo's data, with the settings that up saved. The
+// caller stops them (stopAll).
+func (d *demo) restart(ctx context.Context) (settings, error) {
 	env, err := readSettings(d.envFile())
 	if err != nil {
-		return err
+		return nil, err
 	}
+	return env, d.startServers(ctx, env)
+}
+
+// serve starts the servers on the demo's data and waits for Ctrl-C.
+func (d *demo) serve(ctx context.Context) error {
 	defer d.stopAll()
-	if err := d.startServers(ctx, env); err != nil {
+	if _, err := d.restart(ctx); err != nil {
 		return err
 	}
 	d.step("catalogd and the sample broker are running; Ctrl-C stops them")
@@ -152,12 +158,9 @@ func (d *demo) serve(ctx context.Context) error {
 // destroy starts the servers, destroys what the quickstart made, stops them and removes
 // the demo's directory.
 func (d *demo) destroy(ctx context.Context) error {
-	env, err := readSettings(d.envFile())
-	if err != nil {
-		return err
-	}
 	defer d.stopAll()
-	if err := d.startServers(ctx, env); err != nil {
+	env, err := d.restart(ctx)
+	if err != nil {
 		return err
 	}
 	d.step("terraform destroy: the catalog deprovisions the instance at the broker, then deletes the plans and the service")
