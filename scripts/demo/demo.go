@@ -180,11 +180,11 @@ func (d *demo) startServers(ctx context.Context, env settings) error {
 	brokerAddr := strings.TrimPrefix(env["TF_VAR_broker_url"], "http://")
 	catalogAddr := strings.TrimPrefix(env["CATALOG_ENDPOINT"], "http://")
 	for _, addr := range []string{brokerAddr, catalogAddr} {
-		if l, err := net.Listen("tcp", addr); err != nil {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
 			return fmt.Errorf("%s is taken (is another demo running?): %w", addr, err)
-		} else {
-			l.Close()
 		}
+		l.Close()
 	}
 	d.step("Starting the sample broker on http://%s (instances go to %s)", brokerAddr, d.brokerData())
 	if err := d.start(ctx, "sample-broker", []string{"SAMPLE_BROKER_PASSWORD=" + env["TF_VAR_broker_password"]},

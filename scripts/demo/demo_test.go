@@ -38,8 +38,8 @@ func TestQuickstart(t *testing.T) {
 		t.Skip("set TF_ACC=1 to run the quickstart with the real terraform (make test does)")
 	}
 	bin := t.TempDir()
-	for out, pkg := range map[string]string{"catalogd": "./cmd/catalogd", "sample-broker": "./cmd/sample-broker", "terraform-provider-catalog": "."} {
-		build := exec.Command("go", "build", "-o", filepath.Join(bin, out), pkg)
+	for name, pkg := range map[string]string{"catalogd": "./cmd/catalogd", "sample-broker": "./cmd/sample-broker", "terraform-provider-catalog": "."} {
+		build := exec.Command("go", "build", "-o", filepath.Join(bin, name), pkg)
 		build.Dir = "../.."
 		if b, err := build.CombinedOutput(); err != nil {
 			t.Fatalf("go build %s: %v\n%s", pkg, err, b)
