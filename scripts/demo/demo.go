@@ -43,6 +43,15 @@ func (d *demo) step(format string, args ...any) {
 
 // up is the quickstart, from a fresh directory.
 func (d *demo) up(ctx context.Context) error {
+	// Starting afresh removes the previous demo's files: never under servers still using them.
+	if env, err := readSettings(d.envFile()); err == nil {
+		for _, addr := range []string{env["CATALOG_ENDPOINT"], env["TF_VAR_broker_url"]} {
+			if c, err := net.DialTimeout("tcp", strings.TrimPrefix(addr, "http://"), time.Second); err == nil {
+				c.Close()
+				return fmt.Errorf("the previous demo's servers still run at %s (make demo-serve?): stop them first", addr)
+			}
+		}
+	}
 	if err := os.RemoveAll(d.dir); err != nil {
 		return err
 	}
