@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opencatalog/terraform-provider-catalog/internal/api"
 	"github.com/opencatalog/terraform-provider-catalog/internal/catalogtest"
 	"github.com/opencatalog/terraform-provider-catalog/internal/client"
 	"github.com/opencatalog/terraform-provider-catalog/internal/samplebroker"
@@ -62,11 +63,18 @@ output "service"  { value = module.db }
 output "instance" { value = module.team_a }
 `
 
-// TestModules applies the two modules together against a real catalogd (SQLite) and the
-// sample broker over HTTP: the service is published with the quickstart's plans, the
-// instance deploys, a second plan is empty, a parameter change goes through, and destroy
-// deprovisions the instance at the broker and deletes the service.
-func TestModules(t *testing.T) {
+// moduleFixture is a real catalogd (SQLite) with a tenant, the sample broker over HTTP, and
+// a working directory for a root configuration.
+type moduleFixture struct {
+	api        *client.Client
+	brokerURL  string
+	brokerData string
+	dir        string
+	tfEnv      []string
+}
+
+func newModuleFixture(t *testing.T) *moduleFixture {
+	t.Helper()
 	terraformConfig(t)
 	ctx := context.Background()
 	env := catalogtest.Start(t)
@@ -74,8 +82,6 @@ func TestModules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := env.Client(t, key)
-
 	brokerData := t.TempDir()
 	bctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
@@ -85,30 +91,46 @@ func TestModules(t *testing.T) {
 	}
 	brokerSrv := httptest.NewServer(broker.Handler())
 	t.Cleanup(brokerSrv.Close)
+	return &moduleFixture{api: env.Client(t, key), brokerURL: brokerSrv.URL, brokerData: brokerData, dir: t.TempDir(),
+		tfEnv: []string{"CATALOG_ENDPOINT=" + env.URL, "CATALOG_API_KEY=" + key, "TF_VAR_broker_password=s3cret"}}
+}
 
-	dir := t.TempDir()
-	rel := func(module string) string {
-		abs, _ := filepath.Abs(filepath.Join("modules", module))
-		r, err := filepath.Rel(dir, abs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
-	plans, _ := filepath.Abs("quickstart/plans.yaml")
-	config := fmt.Sprintf(moduleRoot, rel("published-service"), rel("ordered-instance"), brokerSrv.URL, plans)
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o644); err != nil {
+// module is the path of a module relative to the working directory, as a local source.
+func (f *moduleFixture) module(t *testing.T, name string) string {
+	abs, _ := filepath.Abs(filepath.Join("modules", name))
+	r, err := filepath.Rel(f.dir, abs)
+	if err != nil {
 		t.Fatal(err)
 	}
-	tfEnv := []string{"CATALOG_ENDPOINT=" + env.URL, "CATALOG_API_KEY=" + key, "TF_VAR_broker_password=s3cret"}
-	run := func(args ...string) string {
-		t.Helper()
-		out, code := terraform(t, dir, tfEnv, args...)
-		if code != 0 {
-			t.Fatalf("terraform %s exited %d:\n%s", strings.Join(args, " "), code, out)
-		}
-		return out
+	return r
+}
+
+func (f *moduleFixture) write(t *testing.T, config string) {
+	if err := os.WriteFile(filepath.Join(f.dir, "main.tf"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
 	}
+}
+
+func (f *moduleFixture) run(t *testing.T, args ...string) string {
+	t.Helper()
+	out, code := terraform(t, f.dir, f.tfEnv, args...)
+	if code != 0 {
+		t.Fatalf("terraform %s exited %d:\n%s", strings.Join(args, " "), code, out)
+	}
+	return out
+}
+
+// TestModules applies the two modules together against a real catalogd (SQLite) and the
+// sample broker over HTTP: the service is published with the quickstart's plans, the
+// instance deploys, a second plan is empty, a parameter change goes through, and destroy
+// deprovisions the instance at the broker and deletes the service.
+func TestModules(t *testing.T) {
+	f := newModuleFixture(t)
+	ctx, c, brokerData, dir := context.Background(), f.api, f.brokerData, f.dir
+	plans, _ := filepath.Abs("quickstart/plans.yaml")
+	f.write(t, fmt.Sprintf(moduleRoot, f.module(t, "published-service"), f.module(t, "ordered-instance"), f.brokerURL, plans))
+	run := func(args ...string) string { t.Helper(); return f.run(t, args...) }
+	tfEnv := f.tfEnv
 
 	run("init", "-input=false")
 	run("apply", "-auto-approve", "-input=false", "-var", "disk_gb=20")
@@ -133,7 +155,7 @@ func TestModules(t *testing.T) {
 	if _, err := os.Stat(database); err != nil || filepath.Dir(filepath.Dir(database)) != brokerData {
 		t.Errorf("the broker's database %s: %v", database, err)
 	}
-	got, _, err := api.GetInstance(ctx, instanceID)
+	got, _, err := c.GetInstance(ctx, instanceID)
 	if err != nil || got.Status != "Deployed" || got.ServiceId != serviceID || fmt.Sprint(got.Parameters["disk_gb"]) != "20" {
 		t.Errorf("the catalog's instance: %+v, %v", got, err)
 	}
@@ -146,7 +168,7 @@ func TestModules(t *testing.T) {
 	if !strings.Contains(out, "0 added, 1 changed, 0 destroyed") {
 		t.Errorf("changing disk_gb:\n%s", out)
 	}
-	if got, _, err = api.GetInstance(ctx, instanceID); err != nil || fmt.Sprint(got.Parameters["disk_gb"]) != "30" || got.Status != "Deployed" {
+	if got, _, err = c.GetInstance(ctx, instanceID); err != nil || fmt.Sprint(got.Parameters["disk_gb"]) != "30" || got.Status != "Deployed" {
 		t.Errorf("after the change: %+v, %v", got, err)
 	}
 
@@ -155,7 +177,59 @@ func TestModules(t *testing.T) {
 		t.Errorf("the broker still has the instance's directory (%v)", err)
 	}
 	var apiErr *client.APIError
-	if _, _, err := api.GetService(ctx, serviceID, client.GetServiceOptions{}); !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusNotFound {
+	if _, _, err := c.GetService(ctx, serviceID, client.GetServiceOptions{}); !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusNotFound {
 		t.Errorf("the service after destroy: %v", err)
+	}
+}
+
+// TestModuleOrderedInstance applies ordered-instance alone, for a service published through
+// the API by someone else: the instance deploys with its outputs decoded, plans clean, and
+// destroy deprovisions it.
+func TestModuleOrderedInstance(t *testing.T) {
+	f := newModuleFixture(t)
+	ctx := context.Background()
+	svc, _, err := f.api.CreateService(ctx, api.CreateServiceRequest{ServiceSpec: api.ServiceSpec{DeployType: "spi",
+		ServiceInfos: []api.ServiceInfo{{Locale: "en-US", Name: "Shared database"}}},
+		Broker: &api.Broker{Url: f.brokerURL, Username: "broker", Password: "s3cret", ServiceName: "sample-sqlite"}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.api.PutPlan(ctx, svc.ServiceId, "small", api.PutPlanRequest{Description: "4G",
+		Metadata: map[string]api.ParameterSpec{"size_gb": {Type: "integer", Default: 4}}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.api.ChangeServiceStatus(ctx, svc.ServiceId, "publish", api.ServiceLifecycleRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	f.write(t, fmt.Sprintf(`
+module "db" {
+  source     = %q
+  name       = "reports-db"
+  service_id = %q
+  plan_name  = "small"
+  tags       = { team = "reports" }
+}
+
+output "instance" { value = module.db }
+`, f.module(t, "ordered-instance"), svc.ServiceId))
+
+	f.run(t, "init", "-input=false")
+	f.run(t, "apply", "-auto-approve", "-input=false")
+	instance := outputs(t, f.dir)["instance"].(map[string]any)
+	metadata, _ := instance["metadata"].(map[string]any)
+	if instance["status"] != "Deployed" || !strings.Contains(fmt.Sprint(instance["status_detail"]), "The database is ready") ||
+		fmt.Sprint(metadata["labels"]) != "map[plan:small]" || fmt.Sprint(instance["parameters"]) != "map[]" {
+		t.Errorf("instance outputs %v", instance)
+	}
+	got, _, err := f.api.GetInstance(ctx, fmt.Sprint(instance["id"]))
+	if err != nil || got.Status != "Deployed" || fmt.Sprint(got.Parameters["size_gb"]) != "4" || got.Name != "reports-db" {
+		t.Errorf("the catalog's instance: %+v, %v", got, err)
+	}
+	if out, code := terraform(t, f.dir, f.tfEnv, "plan", "-detailed-exitcode", "-input=false"); code != 0 {
+		t.Errorf("plan after apply exited %d, want 0:\n%s", code, out)
+	}
+	f.run(t, "destroy", "-auto-approve", "-input=false")
+	if entries, _ := os.ReadDir(f.brokerData); len(entries) != 0 {
+		t.Errorf("the broker still has %d instance(s) after destroy", len(entries))
 	}
 }
