@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"github.com/opencatalog/terraform-provider-catalog/internal/api"
 	"github.com/opencatalog/terraform-provider-catalog/internal/catalogtest"
 	"github.com/opencatalog/terraform-provider-catalog/internal/client"
-	"github.com/opencatalog/terraform-provider-catalog/internal/samplebroker"
 )
 
 // moduleRoot is a configuration that uses both modules, as their READMEs show.
@@ -82,17 +80,9 @@ func newModuleFixture(t *testing.T) *moduleFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	brokerData := t.TempDir()
-	bctx, cancel := context.WithCancel(ctx)
-	t.Cleanup(cancel)
-	broker, err := samplebroker.New(bctx, samplebroker.Config{DataDir: brokerData, StepDelay: 100 * time.Millisecond, Username: "broker", Password: "s3cret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	brokerSrv := httptest.NewServer(broker.Handler())
-	t.Cleanup(brokerSrv.Close)
-	return &moduleFixture{api: env.Client(t, key), brokerURL: brokerSrv.URL, brokerData: brokerData, dir: t.TempDir(),
-		tfEnv: []string{"CATALOG_ENDPOINT=" + env.URL, "CATALOG_API_KEY=" + key, "TF_VAR_broker_password=s3cret"}}
+	brokerURL, brokerData := catalogtest.SampleBroker(t, 100*time.Millisecond)
+	return &moduleFixture{api: env.Client(t, key), brokerURL: brokerURL, brokerData: brokerData, dir: t.TempDir(),
+		tfEnv: []string{"CATALOG_ENDPOINT=" + env.URL, "CATALOG_API_KEY=" + key, "TF_VAR_broker_password=" + catalogtest.SampleBrokerPassword}}
 }
 
 // module is the path of a module relative to the working directory, as a local source.
@@ -190,7 +180,7 @@ func TestModuleOrderedInstance(t *testing.T) {
 	ctx := context.Background()
 	svc, _, err := f.api.CreateService(ctx, api.CreateServiceRequest{ServiceSpec: api.ServiceSpec{DeployType: "spi",
 		ServiceInfos: []api.ServiceInfo{{Locale: "en-US", Name: "Shared database"}}},
-		Broker: &api.Broker{Url: f.brokerURL, Username: "broker", Password: "s3cret", ServiceName: "sample-sqlite"}}, "")
+		Broker: &api.Broker{Url: f.brokerURL, Username: "broker", Password: catalogtest.SampleBrokerPassword, ServiceName: "sample-sqlite"}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

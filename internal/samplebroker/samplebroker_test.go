@@ -23,20 +23,6 @@ import (
 
 var ctx = context.Background()
 
-func startBroker(t *testing.T) (*httptest.Server, string) {
-	t.Helper()
-	dir := t.TempDir()
-	bctx, cancel := context.WithCancel(ctx)
-	t.Cleanup(cancel)
-	b, err := samplebroker.New(bctx, samplebroker.Config{DataDir: dir, StepDelay: 150 * time.Millisecond, Username: "broker", Password: "s3cret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(b.Handler())
-	t.Cleanup(srv.Close)
-	return srv, dir
-}
-
 func service(url, password string) api.CreateServiceRequest {
 	req := catalogtest.PrivateService("SQLite")
 	req.DeployType = "spi"
@@ -63,9 +49,9 @@ func TestLifecycle(t *testing.T) {
 	t.Parallel()
 	env := catalogtest.Start(t)
 	_, c := env.Tenant(t, "acme")
-	srv, dir := startBroker(t)
+	brokerURL, dir := catalogtest.SampleBroker(t, 150*time.Millisecond)
 	custom := api.PutPlanRequest{Metadata: map[string]api.ParameterSpec{"disk_gb": {Type: "integer", Default: 10, RangeMin: ptr(1.0), RangeMax: ptr(100.0)}}}
-	svcID := catalogtest.PublishedService(t, c, service(srv.URL, "s3cret"), map[string]api.PutPlanRequest{"small": {}, "custom": custom})
+	svcID := catalogtest.PublishedService(t, c, service(brokerURL, "s3cret"), map[string]api.PutPlanRequest{"small": {}, "custom": custom})
 
 	inst, _, err := c.CreateInstance(ctx, api.CreateServiceInstanceRequest{Name: "orders", ServiceId: svcID, PlanName: "custom", Parameters: map[string]any{"disk_gb": 20}}, "")
 	if err != nil {
@@ -179,9 +165,9 @@ func TestPublishChecksTheBroker(t *testing.T) {
 	t.Parallel()
 	env := catalogtest.Start(t)
 	_, c := env.Tenant(t, "acme")
-	srv, _ := startBroker(t)
+	brokerURL, _ := catalogtest.SampleBroker(t, 150*time.Millisecond)
 
-	svc, _, err := c.CreateService(ctx, service(srv.URL, "s3cret"), "")
+	svc, _, err := c.CreateService(ctx, service(brokerURL, "s3cret"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,12 +180,12 @@ func TestPublishChecksTheBroker(t *testing.T) {
 		t.Fatalf("publish: %v", err)
 	}
 
-	wrong, _, err := c.CreateService(ctx, service(srv.URL, "not-the-password"), "")
+	wrong, _, err := c.CreateService(ctx, service(brokerURL, "not-the-password"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = c.ChangeServiceStatus(ctx, wrong.ServiceId, "publish", api.ServiceLifecycleRequest{})
-	apiErr(t, err, 502, "BrokerUnavailable", srv.URL, "HTTP 401")
+	apiErr(t, err, 502, "BrokerUnavailable", brokerURL, "HTTP 401")
 
 	gone := httptest.NewServer(nil)
 	gone.Close()
@@ -210,7 +196,7 @@ func TestPublishChecksTheBroker(t *testing.T) {
 	_, _, err = c.ChangeServiceStatus(ctx, none.ServiceId, "publish", api.ServiceLifecycleRequest{})
 	apiErr(t, err, 502, "BrokerUnavailable", "connection refused")
 
-	other := service(srv.URL, "s3cret")
+	other := service(brokerURL, "s3cret")
 	other.Broker.ServiceName = "postgres"
 	named, _, err := c.CreateService(ctx, other, "")
 	if err != nil {
