@@ -116,6 +116,7 @@ func (d *demo) up(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	fmt.Fprintln(d.out, "(The warning is the catalog's own check: plans.yaml, the seed's example, accumulates key1 in a\n metering item, while the plan's key is Key1. Fix the YAML to silence it.)")
 	d.step("terraform plan -detailed-exitcode: what CI runs to detect drift")
 	code, err := d.terraformExit(ctx, env, "plan", "-detailed-exitcode", "-input=false")
 	if err != nil {
