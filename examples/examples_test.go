@@ -10,10 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/opencatalog/terraform-provider-catalog/internal/providermirror"
 )
 
 var (
@@ -48,21 +49,14 @@ func terraformConfig(t *testing.T) string {
 		// A filesystem mirror, as for a provider installed without a registry: terraform
 		// init then finds the version the configurations ask for.
 		mirror := filepath.Join(dir, "mirror")
-		binary := filepath.Join(mirror, "registry.terraform.io/opencatalog/catalog/0.1.0", runtime.GOOS+"_"+runtime.GOARCH, "terraform-provider-catalog_v0.1.0")
-		build := exec.Command("go", "build", "-o", binary, ".")
+		build := exec.Command("go", "build", "-o", providermirror.BinaryPath(mirror, "0.1.0"), ".")
 		build.Dir = ".."
 		if out, err := build.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
 			return
 		}
 		cliConfig = filepath.Join(dir, "terraform.rc")
-		buildErr = os.WriteFile(cliConfig, fmt.Appendf(nil, `provider_installation {
-  filesystem_mirror {
-    path    = %q
-    include = ["registry.terraform.io/opencatalog/catalog"]
-  }
-}
-`, mirror), 0o644)
+		buildErr = os.WriteFile(cliConfig, []byte(providermirror.CLIConfig(mirror)), 0o644)
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)

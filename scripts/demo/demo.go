@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/opencatalog/terraform-provider-catalog/internal/client"
+	"github.com/opencatalog/terraform-provider-catalog/internal/providermirror"
 )
 
 type demo struct {
@@ -251,23 +251,12 @@ func (d *demo) stopAll() {
 // mirrorProvider lays the provider binary out as a filesystem mirror and writes the CLI
 // configuration that installs it from there (and any other provider from its registry).
 func (d *demo) mirrorProvider(rcPath string) error {
-	platform := runtime.GOOS + "_" + runtime.GOARCH
 	mirror := filepath.Join(d.dir, "providers")
-	target := filepath.Join(mirror, "registry.terraform.io", "opencatalog", "catalog", d.providerVersion, platform,
-		"terraform-provider-catalog_v"+d.providerVersion)
+	target := providermirror.BinaryPath(mirror, d.providerVersion)
 	if err := copyFile(filepath.Join(d.bin, "terraform-provider-catalog"), target, 0o755); err != nil {
 		return fmt.Errorf("mirror the provider (run make build first): %w", err)
 	}
-	rc := fmt.Sprintf(`provider_installation {
-  filesystem_mirror {
-    path    = %q
-    include = ["registry.terraform.io/opencatalog/catalog"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/opencatalog/catalog"]
-  }
-}
-`, mirror)
+	rc := providermirror.CLIConfig(mirror)
 	if err := os.WriteFile(rcPath, []byte(rc), 0o644); err != nil {
 		return err
 	}
